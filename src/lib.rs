@@ -1,0 +1,73 @@
+//! Lock-free concurrent queues that block by parking.
+//!
+//! parkq is Python's threads-and-queues toolkit rebuilt for Rust programs that need a
+//! fast, trustworthy dependency. Its queues are lock-free at their core; a thread that
+//! has to wait (for an item, for room, for the workers to finish) spins briefly and then
+//! parks, so nothing burns a CPU while it waits.
+//!
+//! - [`Ring`]: a bounded multi-producer multi-consumer FIFO queue (Python's
+//!   `queue.Queue(maxsize)`), with blocking and non-blocking pushes and pops, timeouts,
+//!   [`close`](Ring::close), and `task_done`/`join`.
+//!
+//! Every queue shares the same names and the same [error types](TryPopError), and the
+//! same parking layer.
+//!
+//! # Quick start
+//!
+#![cfg_attr(parkq_loom_doctest, doc = "```ignore")]
+#![cfg_attr(not(parkq_loom_doctest), doc = "```")]
+//! use parkq::Ring;
+//! use std::thread;
+//!
+//! let jobs = Ring::new(3);
+//! thread::scope(|s| {
+//!     for worker in 0..2 {
+//!         let jobs = &jobs;
+//!         s.spawn(move || {
+//!             while let Some(job) = jobs.pop() {
+//!                 println!("worker {worker}: task {job} finished");
+//!             }
+//!         });
+//!     }
+//!     for job in 0..10 {
+//!         jobs.push(job).unwrap(); // parks while 3 jobs are waiting
+//!     }
+//!     jobs.close(); // the workers drain the rest, then stop
+//! });
+//! ```
+//!
+//! # Verification
+//!
+//! The lock-free code is checked by loom models (`loom-tests/`), proptest model tests,
+//! multi-threaded stress and drop-counting tests, and Miri; see the README.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+/// The opening fence of a doc example: "```" normally, "```ignore" in loom builds.
+///
+/// Doctests link the library as built, and under `--cfg loom` its primitives panic
+/// outside a loom model. `build.rs` sets `parkq_loom_doctest` (which, unlike a
+/// `RUSTFLAGS` cfg, reaches rustdoc) so the examples are skipped in that build only.
+#[cfg(not(parkq_loom_doctest))]
+macro_rules! example {
+    () => {
+        "```"
+    };
+}
+#[cfg(parkq_loom_doctest)]
+macro_rules! example {
+    () => {
+        "```ignore"
+    };
+}
+pub(crate) use example;
+
+mod backoff;
+mod error;
+mod park;
+mod ring;
+mod shim;
+mod tasks;
+
+pub use error::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
+pub use ring::{IntoIter, Iter, Ring, TryIter};

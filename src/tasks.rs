@@ -1,0 +1,97 @@
+//! Task tracking: Python's `task_done()` and `join()`.
+//!
+//! `join()` waits until every item ever pushed has been marked done. Counting pushes
+//! here would cost every push an atomic read-modify-write, paid even by users who never
+//! call `join`. Instead each queue already knows how many items it has ever accepted and
+//! handed out (its positions), and this module only counts `task_done` calls. A queue
+//! that never sees `task_done` or `join` pays nothing.
+//!
+//! Invariant: `done <= popped <= pushed`. `task_done` checks the first half before it
+//! counts, so a caller bug is reported and never corrupts the count.
+
+use crate::park::{wait_until, Poll, WaitFor, WaitList};
+use crate::shim::{AtomicUsize, Ordering};
+
+/// The done-count of one queue and the threads parked in its `join`.
+#[derive(Debug, Default)]
+pub(crate) struct Tasks {
+    /// How many items have been marked done: `task_done` calls plus items taken out by
+    /// an immediate close.
+    done: AtomicUsize,
+    /// Threads parked in `join`.
+    joiners: WaitList,
+}
+
+impl Tasks {
+    pub(crate) fn new() -> Self {
+        Tasks {
+            done: AtomicUsize::new(0),
+            joiners: WaitList::new(),
+        }
+    }
+
+    /// Marks one popped item done. `popped` and `pushed` read the queue's counts.
+    ///
+    /// # Panics
+    ///
+    /// If more items would be marked done than have been popped.
+    pub(crate) fn task_done(&self, popped: impl Fn() -> usize, pushed: impl Fn() -> usize) {
+        let mut done = self.done.load(Ordering::Relaxed);
+        loop {
+            // `popped` only grows, so reading it once per try is enough.
+            assert!(
+                done < popped(),
+                "task_done() called more times than items were popped"
+            );
+            // Release: pairs with the Acquire load in `join`, so the work a worker did
+            // before calling `task_done` is visible to the thread that returns from
+            // `join`. Relaxed on failure: we only retry with the fresh value.
+            match self.done.compare_exchange_weak(
+                done,
+                done + 1,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(current) => done = current,
+            }
+        }
+        self.wake_joiners_if_all_done(done + 1, pushed);
+    }
+
+    /// Marks `count` items done at once (those taken out by an immediate close).
+    pub(crate) fn mark_done(&self, count: usize, pushed: impl Fn() -> usize) {
+        if count == 0 {
+            return;
+        }
+        // Release: as in `task_done`.
+        let done = self.done.fetch_add(count, Ordering::Release) + count;
+        self.wake_joiners_if_all_done(done, pushed);
+    }
+
+    fn wake_joiners_if_all_done(&self, done: usize, pushed: impl Fn() -> usize) {
+        // Only the update that makes `done` reach `pushed` can satisfy a joiner; if a
+        // push came in between, a later `task_done` will be that update. The
+        // register/re-check handshake (the fence inside `notify_all`) makes sure a joiner
+        // that missed our new count is seen as registered and woken.
+        if done == pushed() {
+            self.joiners.notify_all();
+        }
+    }
+
+    /// Parks until every pushed item has been marked done.
+    pub(crate) fn join(&self, pushed: impl Fn() -> usize) {
+        let all_done = wait_until(&self.joiners, None, || {
+            // Read `done` first, then `pushed`: since `done <= pushed` and both only
+            // grow, equal values mean they were equal at the instant `pushed` was read.
+            // Acquire: pairs with the Release in `task_done` (see there).
+            let done = self.done.load(Ordering::Acquire);
+            if done == pushed() {
+                Poll::Ready(())
+            } else {
+                Poll::Wait(WaitFor::Turn)
+            }
+        });
+        debug_assert!(all_done.is_some(), "join has no deadline");
+    }
+}
