@@ -1,0 +1,364 @@
+//! loom models of `Ring` and the parking layer under it.
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release` (this whole command also runs
+//! the regular suite, which is compiled out under loom). Each model names its preemption
+//! bound; `LOOM_MAX_PREEMPTIONS` in the environment overrides it for a deeper run.
+//!
+//! Slots are reused across threads in the FIFO models (more items than capacity): that
+//! is what kills weakened stamp orderings.
+#![cfg(loom)]
+
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::sync::Arc;
+use loom::thread;
+use parkq::{PopTimeoutError, PushTimeoutError, Ring, TryPopError};
+use std::time::Duration;
+
+/// Runs `f` under loom with `bound` preemptions (`None`: exhaustive), unless
+/// `LOOM_MAX_PREEMPTIONS` is set.
+fn model(bound: Option<usize>, f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
+        builder.preemption_bound = bound;
+    }
+    builder.check(f);
+}
+
+/// A far-away deadline: under loom a timed park may "expire" at any point regardless.
+const LONG: Duration = Duration::from_secs(3600);
+
+/// Two producers push through a ring of `capacity` (the first two items, the second
+/// one); one consumer pops all three and checks each producer's items arrive in order,
+/// each exactly once. Three items through capacity 1 or 2 reuse slots across threads.
+fn two_producers_one_consumer(capacity: usize, bound: Option<usize>) {
+    model(bound, move || {
+        let ring = Arc::new(Ring::new(capacity));
+        let producers: Vec<_> = [2, 1]
+            .into_iter()
+            .enumerate()
+            .map(|(p, count)| {
+                let ring = ring.clone();
+                thread::spawn(move || {
+                    for i in 0..count {
+                        ring.push(p * 10 + i).unwrap();
+                    }
+                })
+            })
+            .collect();
+        let mut next = [0, 10];
+        for _ in 0..3 {
+            let item = ring.pop().unwrap();
+            let p = item / 10;
+            assert_eq!(item, next[p], "FIFO per producer");
+            next[p] += 1;
+        }
+        for producer in producers {
+            producer.join().unwrap();
+        }
+        assert_eq!(ring.try_pop(), Err(TryPopError::Empty));
+    });
+}
+
+#[test]
+fn two_producers_one_consumer_capacity_1() {
+    two_producers_one_consumer(1, Some(1));
+}
+
+#[test]
+fn two_producers_one_consumer_capacity_2() {
+    two_producers_one_consumer(2, Some(2));
+}
+
+/// One producer, one consumer, three items through capacity 2: every slot is reused
+/// across threads.
+#[test]
+fn spsc_wraps() {
+    model(Some(3), || {
+        let ring = Arc::new(Ring::new(2));
+        let producer = {
+            let ring = ring.clone();
+            thread::spawn(move || {
+                for i in 0..3 {
+                    ring.push(i).unwrap();
+                }
+            })
+        };
+        for i in 0..3 {
+            assert_eq!(ring.pop(), Some(i));
+        }
+        producer.join().unwrap();
+    });
+}
+
+/// A pop parked on an empty ring is woken by a push. Exhaustive.
+#[test]
+fn blocked_pop_woken_by_push() {
+    model(None, || {
+        let ring = Arc::new(Ring::new(1));
+        let consumer = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.pop())
+        };
+        ring.push(7).unwrap();
+        assert_eq!(consumer.join().unwrap(), Some(7));
+    });
+}
+
+/// A push parked on a full ring is woken by a pop.
+#[test]
+fn blocked_push_woken_by_pop() {
+    model(Some(3), || {
+        let ring = Arc::new(Ring::new(1));
+        ring.push(1).unwrap();
+        let producer = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.push(2).unwrap())
+        };
+        assert_eq!(ring.pop(), Some(1));
+        assert_eq!(ring.pop(), Some(2));
+        producer.join().unwrap();
+    });
+}
+
+/// Two consumers parked (or about to park) on an empty ring; two pushes must wake both.
+/// Catches a notification lost between two waiters.
+#[test]
+fn two_blocked_pops_both_woken() {
+    model(Some(2), || {
+        let ring = Arc::new(Ring::new(1));
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let ring = ring.clone();
+                thread::spawn(move || ring.pop().unwrap())
+            })
+            .collect();
+        ring.push(1).unwrap();
+        ring.push(2).unwrap();
+        let mut got: Vec<_> = consumers.into_iter().map(|c| c.join().unwrap()).collect();
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+    });
+}
+
+/// Close while a push is parked on a full ring and a pop is running: every thread
+/// wakes, and each item ends up exactly once either popped or handed back.
+#[test]
+fn close_while_blocked() {
+    model(Some(3), || {
+        let ring = Arc::new(Ring::new(1));
+        ring.push(1).unwrap();
+        let producer = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.push(2).err().map(|closed| closed.into_inner()))
+        };
+        let consumer = {
+            let ring = ring.clone();
+            thread::spawn(move || {
+                let mut got = Vec::new();
+                while let Some(item) = ring.pop() {
+                    got.push(item);
+                }
+                got
+            })
+        };
+        ring.close();
+        let handed_back = producer.join().unwrap();
+        let mut seen = consumer.join().unwrap();
+        seen.extend(handed_back);
+        seen.sort_unstable();
+        assert_eq!(
+            seen,
+            [1, 2],
+            "each item popped or handed back, exactly once"
+        );
+    });
+}
+
+/// A pop parked on an empty ring wakes at close and reports it. Exhaustive.
+#[test]
+fn close_wakes_blocked_pop() {
+    model(None, || {
+        let ring: Arc<Ring<u8>> = Arc::new(Ring::new(1));
+        let consumer = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.pop())
+        };
+        ring.close();
+        assert_eq!(consumer.join().unwrap(), None);
+    });
+}
+
+/// A timed pop races a push: either it gets the item, or it times out and the item is
+/// still in the ring. Nothing is lost, and the timeout never leaves the list corrupt.
+/// Exhaustive.
+#[test]
+fn pop_timeout_races_push() {
+    model(None, || {
+        let ring = Arc::new(Ring::new(1));
+        let consumer = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.pop_timeout(LONG))
+        };
+        ring.push(5).unwrap();
+        match consumer.join().unwrap() {
+            Ok(item) => assert_eq!(item, 5),
+            Err(PopTimeoutError::Timeout) => assert_eq!(ring.try_pop(), Ok(5)),
+            Err(PopTimeoutError::Closed) => panic!("never closed"),
+        }
+    });
+}
+
+/// A timed push races a pop on a full ring: either it pushes, or it times out with its
+/// item handed back. Exhaustive.
+#[test]
+fn push_timeout_races_pop() {
+    model(None, || {
+        let ring = Arc::new(Ring::new(1));
+        ring.push(1).unwrap();
+        let producer = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.push_timeout(2, LONG))
+        };
+        assert_eq!(ring.pop(), Some(1));
+        match producer.join().unwrap() {
+            Ok(()) => assert_eq!(ring.try_pop(), Ok(2)),
+            Err(PushTimeoutError::Timeout(item)) => {
+                assert_eq!(item, 2);
+                assert_eq!(ring.try_pop(), Err(TryPopError::Empty));
+            }
+            Err(PushTimeoutError::Closed(_)) => panic!("never closed"),
+        }
+    });
+}
+
+/// A timed pop that times out after being notified must pass the notification on: the
+/// other consumer, parked without a deadline, must still get the second item.
+#[test]
+fn timed_out_waiter_passes_notification_on() {
+    model(Some(2), || {
+        let ring = Arc::new(Ring::new(2));
+        let timed = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.pop_timeout(LONG).ok())
+        };
+        let patient = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.pop())
+        };
+        ring.push(1).unwrap();
+        ring.push(2).unwrap();
+        let mut got: Vec<_> = [timed.join().unwrap(), patient.join().unwrap()]
+            .into_iter()
+            .flatten()
+            .collect();
+        got.extend(ring.try_iter());
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+    });
+}
+
+/// `try_pop` is linearizable: once a push has returned, `try_pop` must not report
+/// `Empty`, even while another producer holds an earlier slot it has not written.
+#[test]
+fn try_pop_never_empty_after_completed_push() {
+    model(Some(3), || {
+        let ring = Arc::new(Ring::new(2));
+        let slow = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.push(1).unwrap())
+        };
+        let fast = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.push(2).unwrap())
+        };
+        fast.join().unwrap();
+        let first = ring
+            .try_pop()
+            .expect("a completed push makes the ring non-empty");
+        slow.join().unwrap();
+        let second = ring.try_pop().unwrap();
+        assert!(matches!((first, second), (1, 2) | (2, 1)));
+    });
+}
+
+/// `try_push` is linearizable: once a pop has returned from a full ring, `try_push`
+/// must not report `Full`, even while another consumer holds an earlier slot.
+#[test]
+fn try_push_never_full_after_completed_pop() {
+    model(Some(3), || {
+        let ring = Arc::new(Ring::new(2));
+        ring.push(1).unwrap();
+        ring.push(2).unwrap();
+        let slow = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.pop().unwrap())
+        };
+        let fast = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.pop().unwrap())
+        };
+        fast.join().unwrap();
+        ring.try_push(3).expect("a completed pop makes room");
+        slow.join().unwrap();
+    });
+}
+
+/// `join` returns only after every item was marked done, and the workers' writes made
+/// before `task_done` are visible after it (loom reports a data race otherwise).
+#[test]
+fn task_done_then_join() {
+    model(Some(3), || {
+        let ring: Arc<Ring<usize>> = Arc::new(Ring::new(1));
+        let results = Arc::new([UnsafeCell::new(0u32), UnsafeCell::new(0u32)]);
+        let worker = {
+            let ring = ring.clone();
+            let results = results.clone();
+            thread::spawn(move || {
+                while let Some(i) = ring.pop() {
+                    // SAFETY: each index is popped once, and read only after `join`.
+                    results[i].with_mut(|r| unsafe { *r = 1 });
+                    ring.task_done();
+                }
+            })
+        };
+        ring.push(0).unwrap();
+        ring.push(1).unwrap();
+        ring.join();
+        for cell in results.iter() {
+            // SAFETY: `join` returned, so the worker's write happened before this read.
+            assert_eq!(cell.with(|r| unsafe { *r }), 1);
+        }
+        ring.close();
+        worker.join().unwrap();
+    });
+}
+
+/// Items left inside are dropped exactly once when the last handle goes, including
+/// after an immediate close raced by a consumer.
+#[test]
+fn drop_and_drain_drop_each_item_once() {
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    model(Some(2), || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let ring = Arc::new(Ring::new(2));
+        ring.push(Counted(drops.clone())).unwrap();
+        ring.push(Counted(drops.clone())).unwrap();
+        let consumer = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.try_pop().ok())
+        };
+        let drained = ring.close_and_drain();
+        let popped = consumer.join().unwrap();
+        assert_eq!(drained.len() + usize::from(popped.is_some()), 2);
+        drop(drained);
+        drop(popped);
+        drop(ring);
+        assert_eq!(drops.load(Ordering::Relaxed), 2);
+    });
+}
