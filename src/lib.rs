@@ -14,6 +14,8 @@
 //!
 //! # Quick start
 //!
+//! A worker pool (the same as in the README):
+//!
 #![cfg_attr(parkq_loom_doctest, doc = "```ignore")]
 #![cfg_attr(not(parkq_loom_doctest), doc = "```")]
 //! use parkq::Ring;
@@ -26,13 +28,15 @@
 //!         s.spawn(move || {
 //!             while let Some(job) = jobs.pop() {
 //!                 println!("worker {worker}: task {job} finished");
+//!                 jobs.task_done();
 //!             }
 //!         });
 //!     }
 //!     for job in 0..10 {
 //!         jobs.push(job).unwrap(); // parks while 3 jobs are waiting
 //!     }
-//!     jobs.close(); // the workers drain the rest, then stop
+//!     jobs.join();  // every job pushed has been processed
+//!     jobs.close(); // the workers stop
 //! });
 //! ```
 //!

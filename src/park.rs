@@ -159,11 +159,18 @@ impl WaitList {
         }
     }
 
-    /// Wakes every registered waiter (used by `close` and by task tracking).
+    /// Wakes every registered waiter (used by `close`).
     pub(crate) fn notify_all(&self) {
+        self.notify_all_if(|| true);
+    }
+
+    /// Wakes every registered waiter if `condition` holds. `condition` is evaluated only
+    /// when someone is registered, after the handshake's fence: use it for a check that
+    /// is too costly for the fast path (task tracking reads the producers' counter).
+    pub(crate) fn notify_all_if(&self, condition: impl FnOnce() -> bool) {
         // Same handshake as `notify`.
         fence(Ordering::SeqCst);
-        if self.registered.load(Ordering::Relaxed) {
+        if self.registered.load(Ordering::Relaxed) && condition() {
             self.wake(true);
         }
     }

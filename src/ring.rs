@@ -343,6 +343,12 @@ impl<T> Ring<T> {
     ///
     /// `Ok(Err(item))` means closed, `Err(item)` means the deadline passed.
     fn push_until(&self, item: T, deadline: Option<Instant>) -> Result<Result<(), T>, T> {
+        // Fast path: one attempt, outside the waiting machinery.
+        let item = match self.push_attempt(item) {
+            PushAttempt::Pushed => return Ok(Ok(())),
+            PushAttempt::Closed(item) => return Ok(Err(item)),
+            PushAttempt::Full(item) | PushAttempt::InFlight(item) => item,
+        };
         let mut item = Some(item);
         let pushed = wait_until(&self.pushers, deadline, || {
             let attempt = self.push_attempt(item.take().expect("item is put back on Wait"));
@@ -366,6 +372,12 @@ impl<T> Ring<T> {
     ///
     /// `Some(None)` means closed and drained, `None` means the deadline passed.
     fn pop_until(&self, deadline: Option<Instant>) -> Option<Option<T>> {
+        // Fast path: one attempt, outside the waiting machinery.
+        match self.pop_attempt() {
+            PopAttempt::Item(item) => return Some(Some(item)),
+            PopAttempt::Closed => return Some(None),
+            PopAttempt::Empty | PopAttempt::InFlight => {}
+        }
         wait_until(&self.poppers, deadline, || match self.pop_attempt() {
             PopAttempt::Item(item) => Poll::Ready(Some(item)),
             PopAttempt::Closed => Poll::Ready(None),
@@ -427,6 +439,13 @@ impl<T> Ring<T> {
     /// assert_eq!(ring.try_push('b'), Err(TryPushError::Full('b')));
     /// ```
     pub fn try_push(&self, item: T) -> Result<(), TryPushError<T>> {
+        // Fast path: only an in-flight slot needs the waiting machinery.
+        let item = match self.push_attempt(item) {
+            PushAttempt::Pushed => return Ok(()),
+            PushAttempt::Full(item) => return Err(TryPushError::Full(item)),
+            PushAttempt::Closed(item) => return Err(TryPushError::Closed(item)),
+            PushAttempt::InFlight(item) => item,
+        };
         let mut item = Some(item);
         let result = wait_until(&self.pushers, None, || {
             match self.push_attempt(item.take().expect("item is put back on Wait")) {
@@ -544,6 +563,13 @@ impl<T> Ring<T> {
     /// assert_eq!(ring.try_pop(), Err(TryPopError::Empty));
     /// ```
     pub fn try_pop(&self) -> Result<T, TryPopError> {
+        // Fast path: only an in-flight slot needs the waiting machinery.
+        match self.pop_attempt() {
+            PopAttempt::Item(item) => return Ok(item),
+            PopAttempt::Empty => return Err(TryPopError::Empty),
+            PopAttempt::Closed => return Err(TryPopError::Closed),
+            PopAttempt::InFlight => {}
+        }
         let result = wait_until(&self.poppers, None, || match self.pop_attempt() {
             PopAttempt::Item(item) => Poll::Ready(Ok(item)),
             PopAttempt::Empty => Poll::Ready(Err(TryPopError::Empty)),

@@ -72,11 +72,11 @@ impl Tasks {
     fn wake_joiners_if_all_done(&self, done: usize, pushed: impl Fn() -> usize) {
         // Only the update that makes `done` reach `pushed` can satisfy a joiner; if a
         // push came in between, a later `task_done` will be that update. The
-        // register/re-check handshake (the fence inside `notify_all`) makes sure a joiner
-        // that missed our new count is seen as registered and woken.
-        if done == pushed() {
-            self.joiners.notify_all();
-        }
+        // register/re-check handshake (the fence inside `notify_all_if`) makes sure a
+        // joiner that missed our new count is seen as registered and woken. `pushed` is
+        // read only when a joiner is registered: it reads the producers' hot counter,
+        // which would otherwise cost every `task_done` a cache miss.
+        self.joiners.notify_all_if(|| done == pushed());
     }
 
     /// Parks until every pushed item has been marked done.
