@@ -130,12 +130,15 @@ pub struct Ring<T> {
     mark_bit: usize,
     /// What adding one lap adds to a position: `2 * mark_bit`.
     one_lap: usize,
+    /// `log2(one_lap)`: a position shifted right by it is its lap number.
+    lap_shift: u32,
     /// Threads waiting to pop.
     poppers: WaitList,
     /// Threads waiting to push.
     pushers: WaitList,
-    /// `task_done`/`join` bookkeeping.
-    tasks: Tasks,
+    /// `task_done`/`join` bookkeeping. On its own cache line: consumers write its count,
+    /// and it must not share a line with the `registered` flags every push and pop read.
+    tasks: CachePadded<Tasks>,
 }
 
 // SAFETY: the ring hands each item from exactly one producer to exactly one consumer,
@@ -186,9 +189,10 @@ impl<T> Ring<T> {
             cap: capacity,
             mark_bit,
             one_lap,
+            lap_shift: one_lap.trailing_zeros(),
             poppers: WaitList::new(),
             pushers: WaitList::new(),
-            tasks: Tasks::new(),
+            tasks: CachePadded::new(Tasks::new()),
         }
     }
 
@@ -217,7 +221,9 @@ impl<T> Ring<T> {
     /// How many positions come before `pos` (its mark bit ignored): the number of
     /// pushes (for `tail`) or pops (for `head`) ever claimed.
     fn count(&self, pos: usize) -> usize {
-        let laps = pos / self.one_lap;
+        // A shift, not a division: `one_lap` is a power of two, and a 64-bit `div` would
+        // cost `task_done` and `len` tens of cycles.
+        let laps = pos >> self.lap_shift;
         let index = pos & (self.mark_bit - 1);
         laps.wrapping_mul(self.cap).wrapping_add(index)
     }
