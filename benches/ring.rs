@@ -17,7 +17,8 @@
 //!
 //! each at capacities 1 and 1024. Group `ring_task_tracking` runs `spsc` at capacity 1024
 //! with plain push/pop and again with `task_done` after every pop and `join` at the end,
-//! to show that task tracking costs nothing to users who do not call it.
+//! to show what task tracking costs the users who call it. Users who do not call it run
+//! exactly the plain push/pop code: tracking adds no instruction to push or pop.
 //!
 //! Every measured iteration moves a fixed batch of [`ITEMS`] distinct items and checks
 //! that the consumers received each exactly once (their count and sum), so a fast wrong

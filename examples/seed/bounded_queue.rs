@@ -29,7 +29,9 @@ pub fn run() {
         }
         for item in 0..ITEMS {
             println!("push {item}");
-            queue.push(item).expect("nobody closes the ring before the producer");
+            queue
+                .push(item)
+                .expect("nobody closes the ring before the producer");
         }
         // Python's end-of-queue markers: one close wakes every worker once it is drained.
         queue.close();
