@@ -334,6 +334,31 @@ fn task_done_then_join() {
     });
 }
 
+/// Two workers each pop and mark done: a correct caller must never be reported as
+/// calling `task_done` too often, even when it sees the other worker's `task_done`
+/// before that worker's pop (Miri's weak-memory emulation found this once).
+#[test]
+fn task_done_from_two_workers_is_never_misreported() {
+    model(Some(2), || {
+        let ring: Arc<Ring<u8>> = Arc::new(Ring::new(2));
+        ring.push(1).unwrap();
+        ring.push(2).unwrap();
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let ring = ring.clone();
+                thread::spawn(move || {
+                    ring.pop().unwrap();
+                    ring.task_done();
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        ring.join();
+    });
+}
+
 /// Items left inside are dropped exactly once when the last handle goes, including
 /// after an immediate close raced by a consumer.
 #[test]

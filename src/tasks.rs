@@ -36,21 +36,25 @@ impl Tasks {
     ///
     /// If more items would be marked done than have been popped.
     pub(crate) fn task_done(&self, popped: impl Fn() -> usize, pushed: impl Fn() -> usize) {
-        let mut done = self.done.load(Ordering::Relaxed);
+        // Acquire (here and on a failed CAS): pairs with the Release of every earlier
+        // `task_done`. Each of those followed its own pop, so after this load `popped`
+        // counts those pops too; a Relaxed load could see another worker's increment but
+        // a stale `head` without its pop, and report a correct caller as over-calling.
+        let mut done = self.done.load(Ordering::Acquire);
         loop {
             // `popped` only grows, so reading it once per try is enough.
             assert!(
                 done < popped(),
                 "task_done() called more times than items were popped"
             );
-            // Release: pairs with the Acquire load in `join`, so the work a worker did
+            // Release: pairs with the Acquire load in `join` (so the work a worker did
             // before calling `task_done` is visible to the thread that returns from
-            // `join`. Relaxed on failure: we only retry with the fresh value.
+            // `join`) and with the Acquire loads above.
             match self.done.compare_exchange_weak(
                 done,
                 done + 1,
                 Ordering::Release,
-                Ordering::Relaxed,
+                Ordering::Acquire,
             ) {
                 Ok(_) => break,
                 Err(current) => done = current,
