@@ -96,10 +96,13 @@ impl Waiter {
             }
             if self.parker.park_until(deadline) {
                 // The deadline passed: give up, unless a notifier got there first.
+                // Relaxed on success: giving up acquires nothing. Acquire on failure:
+                // we were notified after all, so pair with the notifier's Release as
+                // the load above does.
                 return match self.state.compare_exchange(
                     WAITING,
                     CANCELLED,
-                    Ordering::Acquire,
+                    Ordering::Relaxed,
                     Ordering::Acquire,
                 ) {
                     Ok(_) => Woken::TimedOut,
@@ -221,6 +224,7 @@ impl WaitList {
         {
             let mut waiters = self.lock();
             waiters.push_back(Arc::clone(&waiter));
+            // Relaxed: written under the lock; the fence below orders it for `notify`.
             self.registered.store(true, Ordering::Relaxed);
         }
         // Pairs with the fence in `notify`: either the notifier's load of `registered`
@@ -240,6 +244,7 @@ impl WaitList {
         if !notified {
             let mut waiters = self.lock();
             waiters.retain(|other| !Arc::ptr_eq(other, waiter));
+            // Relaxed: written under the lock; see the field doc.
             self.registered
                 .store(!waiters.is_empty(), Ordering::Relaxed);
         }

@@ -281,6 +281,7 @@ impl<T> Ring<T> {
             } else {
                 // Another producer claimed `tail` and moved on: reload.
                 backoff.spin();
+                // Relaxed: as the first load of `tail` above.
                 tail = self.tail.load(Ordering::Relaxed);
             }
         }
@@ -340,6 +341,7 @@ impl<T> Ring<T> {
             } else {
                 // Another consumer claimed `head` and moved on: reload.
                 backoff.spin();
+                // Relaxed: as the first load of `head` above.
                 head = self.head.load(Ordering::Relaxed);
             }
         }
