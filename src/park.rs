@@ -35,8 +35,8 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use crate::backoff::Backoff;
-use crate::shim::{self, fence, Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard};
-use crate::shim::{Ordering, Parker};
+use crate::shim::{self, Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard};
+use crate::shim::{Handshake, Ordering, Parker};
 
 /// The result of one attempt at a blocking operation.
 #[derive(Debug)]
@@ -117,6 +117,9 @@ impl Waiter {
 /// The threads waiting for one condition of one queue ("not empty", "not full", ...).
 #[derive(Debug)]
 pub(crate) struct WaitList {
+    /// How the handshake's two fences are paid; fixed for the list's life, so its
+    /// notifiers and waiters always agree. Read by the fast path beside `registered`.
+    handshake: Handshake,
     /// Whether any waiter is registered. The only field the notifier's fast path reads;
     /// written only while `waiters` is locked, and kept equal to `!waiters.is_empty()`.
     registered: AtomicBool,
@@ -133,6 +136,7 @@ impl Default for WaitList {
 impl WaitList {
     pub(crate) fn new() -> Self {
         WaitList {
+            handshake: Handshake::new(),
             registered: AtomicBool::new(false),
             waiters: Mutex::new(VecDeque::new()),
         }
@@ -153,9 +157,9 @@ impl WaitList {
     /// registered.
     #[inline]
     pub(crate) fn notify(&self) {
-        // Pairs with the fence in `register`: orders the caller's publication before the
-        // load of `registered` (see the module doc).
-        fence(Ordering::SeqCst);
+        // Pairs with the waiter's fence in `register`: orders the caller's publication
+        // before the load of `registered` (see the module doc).
+        self.handshake.notifier_fence();
         // Relaxed: the fence above does the ordering; the flag carries no data.
         if self.registered.load(Ordering::Relaxed) {
             self.wake(false);
@@ -172,7 +176,7 @@ impl WaitList {
     /// is too costly for the fast path (task tracking reads the producers' counter).
     pub(crate) fn notify_all_if(&self, condition: impl FnOnce() -> bool) {
         // Same handshake as `notify`.
-        fence(Ordering::SeqCst);
+        self.handshake.notifier_fence();
         if self.registered.load(Ordering::Relaxed) && condition() {
             self.wake(true);
         }
@@ -227,9 +231,9 @@ impl WaitList {
             // Relaxed: written under the lock; the fence below orders it for `notify`.
             self.registered.store(true, Ordering::Relaxed);
         }
-        // Pairs with the fence in `notify`: either the notifier's load of `registered`
-        // sees our store, or our caller's re-check sees what the notifier published.
-        fence(Ordering::SeqCst);
+        // Pairs with the notifier's fence in `notify`: either the notifier's load of
+        // `registered` sees our store, or our caller's re-check sees what it published.
+        self.handshake.waiter_fence();
         waiter
     }
 
