@@ -6,17 +6,19 @@
 //! cannot finish, *register, re-check, park*:
 //!
 //! 1. Register a one-shot [`Waiter`] in the [`WaitList`] and raise its `registered` flag.
-//! 2. `fence(SeqCst)`, then re-run the attempt. A change published before this point is
-//!    seen here, so the thread does not park on a stale view.
+//! 2. The waiter's fence, then re-run the attempt. A change published before this point
+//!    is seen here, so the thread does not park on a stale view.
 //! 3. Park until notified or until the deadline.
 //!
 //! The side that makes progress (a push publishing an item, a pop freeing a slot, a
-//! close) calls [`WaitList::notify`] after publishing: `fence(SeqCst)`, then one Relaxed
-//! load of `registered`. That fence pairs with the fence of step 2 (the classic
+//! close) calls [`WaitList::notify`] after publishing: the notifier's fence, then one
+//! Relaxed load of `registered`. That fence pairs with the fence of step 2 (the classic
 //! store-fence-load on both sides): either the notifier sees the flag and wakes the
 //! waiter, or the waiter's re-check sees the change. So a wake-up is never lost, and when
-//! nobody waits the fast path costs one fence and one load. On x86-64 the fence compiles
-//! to a `lock or` on the stack, the same price as any SeqCst read-modify-write.
+//! nobody waits the fast path costs one fence and one load. The two fences are a
+//! [`Handshake`]: `fence(SeqCst)` on both sides under loom and Miri; on Linux a compiler
+//! fence for the notifier and `membarrier` for the waiter, so the fast path pays no
+//! barrier instruction at all (see `crate::shim`).
 //!
 //! Each [`Waiter`] has a one-shot state, `WAITING` → `NOTIFIED` or `WAITING` →
 //! `CANCELLED`, changed only by compare-and-swap: a waiter is woken exactly once, by a

@@ -35,7 +35,8 @@
 //! Blocking, timeouts and close go through [`crate::park`]: `poppers` holds threads
 //! waiting for an item (or for an in-flight push), `pushers` those waiting for a free
 //! slot (or for an in-flight pop). Every successful push notifies `poppers`, every
-//! successful pop notifies `pushers`; when nobody waits that is one fence and one load.
+//! successful pop notifies `pushers`; when nobody waits that is one load (and, under loom
+//! or without `membarrier`, one fence).
 
 use std::fmt;
 use std::iter::FusedIterator;
