@@ -48,7 +48,7 @@ use crossbeam_utils::CachePadded;
 use crate::backoff::Backoff;
 use crate::error::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
 use crate::park::{wait_until, Poll, WaitFor, WaitList};
-use crate::shim::{AtomicUsize, Ordering, UnsafeCell};
+use crate::shim::{preemption_point, AtomicUsize, Ordering, UnsafeCell};
 use crate::tasks::Tasks;
 
 /// One slot of the ring.
@@ -256,6 +256,7 @@ impl<T> Ring<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
+                        preemption_point();
                         // SAFETY: we own position `tail`: no other thread touches the
                         // value until we publish the stamp below, and the previous
                         // lap's item was moved out (stamp == tail).
@@ -308,6 +309,7 @@ impl<T> Ring<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
+                        preemption_point();
                         // SAFETY: we own position `head`, the producer initialized the
                         // value before its Release store of the stamp we read, and no
                         // other thread touches it until we publish the stamp below.

@@ -68,6 +68,47 @@ pub(crate) fn yield_now() {
     std::thread::yield_now();
 }
 
+/// Marks a window where another thread's interference matters: between claiming a
+/// position and publishing it.
+///
+/// A no-op in every normal build. Under `--cfg parkq_chaos` (a test build, see README's
+/// verification table) it yields the time slice half the time, so the windows that real
+/// threads hit once in millions of runs are hit in every run: the linearizability and
+/// stress tests then see claimed-but-unfinished slots as often as loom's models do. Under
+/// loom it is a no-op too: loom already preempts at every atomic access.
+#[inline(always)]
+pub(crate) fn preemption_point() {
+    #[cfg(all(parkq_chaos, not(loom)))]
+    chaos::maybe_yield();
+}
+
+#[cfg(all(parkq_chaos, not(loom)))]
+mod chaos {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Per-thread xorshift state, seeded from the thread-local's address.
+        static STATE: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(super) fn maybe_yield() {
+        let coin = STATE.with(|state| {
+            let mut x = state.get();
+            if x == 0 {
+                x = (state as *const Cell<u64> as u64) | 1;
+            }
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            state.set(x);
+            x & 1
+        });
+        if coin == 1 {
+            std::thread::yield_now();
+        }
+    }
+}
+
 /// Whether `deadline` is already behind us.
 ///
 /// Under loom time never passes by itself: a deadline only expires through

@@ -488,6 +488,15 @@ pub fn run_program<Q: Sync>(
     recorder.into_history()
 }
 
+/// How many proptest cases a linearizability test runs: `default`, or the value of the
+/// `PARKQ_LINCHECK_CASES` environment variable (`.ci/full` runs many more).
+pub fn cases(default: usize) -> u32 {
+    std::env::var("PARKQ_LINCHECK_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default as u32)
+}
+
 /// Proptest strategies for programs.
 pub mod strategy {
     use super::{Program, QOp};
