@@ -258,11 +258,11 @@ fn timed_out_waiter_passes_notification_on() {
     });
 }
 
-/// `try_pop` is linearizable: once a push has returned, `try_pop` must not report
-/// `Empty`, even while another producer holds an earlier slot it has not written.
-#[test]
-fn try_pop_never_empty_after_completed_push() {
-    model(Some(3), || {
+/// Once a push has returned the ring is not empty: `take` (a non-blocking or timed pop)
+/// must get an item, even while another producer holds an earlier slot it has not
+/// written yet.
+fn item_found_after_completed_push(take: fn(&Ring<u32>) -> Option<u32>) {
+    model(Some(3), move || {
         let ring = Arc::new(Ring::new(2));
         let slow = {
             let ring = ring.clone();
@@ -273,20 +273,17 @@ fn try_pop_never_empty_after_completed_push() {
             thread::spawn(move || ring.push(2).unwrap())
         };
         fast.join().unwrap();
-        let first = ring
-            .try_pop()
-            .expect("a completed push makes the ring non-empty");
+        let first = take(&ring).expect("a completed push makes the ring non-empty");
         slow.join().unwrap();
         let second = ring.try_pop().unwrap();
         assert!(matches!((first, second), (1, 2) | (2, 1)));
     });
 }
 
-/// `try_push` is linearizable: once a pop has returned from a full ring, `try_push`
-/// must not report `Full`, even while another consumer holds an earlier slot.
-#[test]
-fn try_push_never_full_after_completed_pop() {
-    model(Some(3), || {
+/// Once a pop has returned from a full ring there is room: `put` (a non-blocking or
+/// timed push) must succeed, even while another consumer holds an earlier slot.
+fn room_found_after_completed_pop(put: fn(&Ring<u32>, u32) -> bool) {
+    model(Some(3), move || {
         let ring = Arc::new(Ring::new(2));
         ring.push(1).unwrap();
         ring.push(2).unwrap();
@@ -299,9 +296,38 @@ fn try_push_never_full_after_completed_pop() {
             thread::spawn(move || ring.pop().unwrap())
         };
         fast.join().unwrap();
-        ring.try_push(3).expect("a completed pop makes room");
+        assert!(put(&ring, 3), "a completed pop makes room");
         slow.join().unwrap();
     });
+}
+
+/// `try_pop` is linearizable: no `Empty` after a completed push.
+#[test]
+fn try_pop_never_empty_after_completed_push() {
+    item_found_after_completed_push(|ring| ring.try_pop().ok());
+}
+
+/// `try_push` is linearizable: no `Full` after a completed pop.
+#[test]
+fn try_push_never_full_after_completed_pop() {
+    room_found_after_completed_pop(|ring, item| ring.try_push(item).is_ok());
+}
+
+/// The timed operations too: a deadline passing while the earlier slot is still being
+/// written (or emptied) does not turn into `Timeout`. Limits: loom's timed park yields
+/// before it expires, which lets the slow thread finish first, so these models check the
+/// paths around the deadline but cannot expire it mid-write; the real-thread
+/// linearizability test under `--cfg parkq_chaos` (`tests/ring_lincheck.rs`) is the one
+/// that catches a timeout there.
+#[test]
+fn pop_timeout_never_times_out_after_completed_push() {
+    item_found_after_completed_push(|ring| ring.pop_timeout(LONG).ok());
+}
+
+/// See `pop_timeout_never_times_out_after_completed_push`.
+#[test]
+fn push_timeout_never_times_out_after_completed_pop() {
+    room_found_after_completed_pop(|ring, item| ring.push_timeout(item, LONG).is_ok());
 }
 
 /// `join` returns only after every item was marked done, and the workers' writes made

@@ -262,21 +262,35 @@ impl WaitList {
 ///
 /// Returns `None` if `deadline` passed first. When the deadline passes, one last
 /// attempt is made, so an item (or a slot) that is ready at the deadline is still taken.
+///
+/// Only waiting for a [`WaitFor::Turn`] can time out. If the last attempt found another
+/// thread's claim in flight ([`WaitFor::Completion`]), the outcome is not known yet: the
+/// queue may well have had room (or an item) at the deadline. So the wait goes on, without
+/// a deadline, until that claim completes, exactly as a `try_` operation waits it out; then
+/// the outcome is decided. Timing out there instead would report a full (or empty) queue
+/// that never was, which the linearizability tests catch.
 pub(crate) fn wait_until<R>(
     list: &WaitList,
     deadline: Option<Instant>,
     mut attempt: impl FnMut() -> Poll<R>,
 ) -> Option<R> {
+    // Whether the deadline has passed. Under loom time only passes when a timed park
+    // says so, hence a flag rather than a clock read each time it matters.
+    let mut expired = false;
+
     // Spin phase: cheap retries while the other side is likely running right now.
     let mut backoff = Backoff::new();
     let mut wait_for = loop {
-        match attempt() {
+        let wait_for = match attempt() {
             Poll::Ready(result) => return Some(result),
-            Poll::Wait(wait_for) if backoff.is_completed() => break wait_for,
-            Poll::Wait(_) => {}
-        }
-        if deadline.is_some_and(shim::deadline_passed) {
+            Poll::Wait(wait_for) => wait_for,
+        };
+        expired = expired || deadline.is_some_and(shim::deadline_passed);
+        if expired && wait_for == WaitFor::Turn {
             return None;
+        }
+        if backoff.is_completed() {
+            break wait_for;
         }
         backoff.snooze();
     };
@@ -296,24 +310,34 @@ pub(crate) fn wait_until<R>(
                 // Registered for the wrong kind of notification: register again.
                 list.deregister(&waiter);
                 wait_for = now_waiting_for;
+                if expired && wait_for == WaitFor::Turn {
+                    return None;
+                }
                 continue;
             }
             Poll::Wait(_) => {}
         }
 
-        let woken = waiter.park(deadline);
+        // Past the deadline only a Completion wait gets here: it parks without one.
+        let woken = waiter.park(if expired { None } else { deadline });
         if woken == Woken::TimedOut {
             list.deregister(&waiter);
+            expired = true;
         }
         match attempt() {
             Poll::Ready(result) => return Some(result),
             Poll::Wait(now_waiting_for) => wait_for = now_waiting_for,
         }
-        if woken == Woken::TimedOut || deadline.is_some_and(shim::deadline_passed) {
-            // Leaving: a notification we received may have been meant for an item we
-            // could not reach yet (behind an unfinished claim); pass it on.
+        expired = expired || deadline.is_some_and(shim::deadline_passed);
+        if expired {
+            // A notification we received may have been meant for an item we could not
+            // reach yet (behind an unfinished claim): pass it on.
             list.notify();
-            return None;
+            if wait_for == WaitFor::Turn {
+                return None;
+            }
+            // The outcome waits on another thread's claim: wait that out, with no
+            // deadline (see above).
         }
     }
 }

@@ -474,7 +474,10 @@ impl<T> Ring<T> {
 
     /// Pushes `item`, parking while the ring is full, for at most `timeout`.
     ///
-    /// A timeout too large to add to the current time means "wait forever".
+    /// It times out only if the ring was full at the deadline: if the deadline passes
+    /// while another thread is still taking an item out of the slot this push needs, the
+    /// push waits for it to finish, as [`try_push`](Ring::try_push) does. A timeout too
+    /// large to add to the current time means "wait forever".
     ///
     /// # Errors
     ///
@@ -592,8 +595,11 @@ impl<T> Ring<T> {
 
     /// Pops the oldest item, parking while the ring is empty, for at most `timeout`.
     ///
-    /// An item that is ready at the deadline is still taken. A timeout too large to add
-    /// to the current time means "wait forever".
+    /// An item that is ready at the deadline is still taken, and it times out only if
+    /// the ring was empty at the deadline: if the deadline passes while another thread
+    /// is still writing the item this pop is due, the pop waits for it, as
+    /// [`try_pop`](Ring::try_pop) does. A timeout too large to add to the current time
+    /// means "wait forever".
     ///
     /// # Errors
     ///
