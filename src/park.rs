@@ -93,6 +93,12 @@ impl Waiter {
             // Acquire: pairs with the notifier's Release CAS, so whatever the notifier
             // published before notifying (an item, the closed mark) is visible to the
             // attempt this thread makes next.
+            // audit: keep - no loom model can tell Relaxed apart: a stale attempt only
+            // re-registers, and `register`'s lock then orders the notifier's publication
+            // before the re-check. Acquire is what makes the first attempt after a wake
+            // succeed (no second lock + fence or `membarrier` round) and what keeps a
+            // waiter notified at its deadline from reporting a timeout for an item that
+            // was announced to it; loom's timed park cannot expose the latter.
             if self.state.load(Ordering::Acquire) == NOTIFIED {
                 return Woken::Notified;
             }
@@ -105,6 +111,8 @@ impl Waiter {
                     WAITING,
                     CANCELLED,
                     Ordering::Relaxed,
+                    // audit: keep - as the Acquire load above: the final attempt of a
+                    // waiter notified at its deadline must see the announced item.
                     Ordering::Acquire,
                 ) {
                     Ok(_) => Woken::TimedOut,
@@ -197,6 +205,7 @@ impl WaitList {
                 }
                 // Release: pairs with the Acquire in `Waiter::park`, so what our caller
                 // published before notifying is visible to the woken thread.
+                // audit: keep - the pair's other half; see `Waiter::park`.
                 if waiter
                     .state
                     .compare_exchange(WAITING, NOTIFIED, Ordering::Release, Ordering::Relaxed)

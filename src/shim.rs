@@ -167,6 +167,9 @@ impl Handshake {
         if self.asymmetric {
             // The waiter's `membarrier` supplies the hardware barrier; only the compiler
             // must keep our store before our load.
+            // audit: keep - production only (loom builds `fence(SeqCst)` here). SeqCst is
+            // the only compiler fence that keeps an earlier store before a later load:
+            // Acquire, Release and AcqRel all allow that reordering.
             std::sync::atomic::compiler_fence(Ordering::SeqCst);
             return;
         }

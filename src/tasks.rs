@@ -40,6 +40,10 @@ impl Tasks {
         // `task_done`. Each of those followed its own pop, so after this load `popped`
         // counts those pops too; a Relaxed load could see another worker's increment but
         // a stale `head` without its pop, and report a correct caller as over-calling.
+        // audit: keep - Miri's weak-memory emulation catches the Relaxed version; loom
+        // cannot, because its builds run the symmetric handshake, whose fence(SeqCst) in
+        // every pop's `notify` already orders `head` before this load. Production on
+        // Linux has only a compiler fence there.
         let mut done = self.done.load(Ordering::Acquire);
         loop {
             // `popped` only grows, so reading it once per try is enough.
@@ -68,7 +72,11 @@ impl Tasks {
         if count == 0 {
             return;
         }
-        // Release: as in `task_done`.
+        // Release: as in `task_done`: what the draining thread did before is visible
+        // to the thread that returns from `join`.
+        // audit: keep - loom cannot kill Relaxed here: every pop before this runs a
+        // `notify` whose fence(SeqCst) in loom builds already releases those writes. In
+        // production that fence is a compiler fence, which releases nothing.
         let done = self.done.fetch_add(count, Ordering::Release) + count;
         self.wake_joiners_if_all_done(done, pushed);
     }
