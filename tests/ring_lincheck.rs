@@ -93,7 +93,7 @@ fn check_program(capacity: usize, program: Program, runs: usize) -> Result<(), T
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: lincheck::cases(scaled(256, 4)),
+        cases: lincheck::cases(scaled(256, 2)),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
