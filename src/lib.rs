@@ -8,6 +8,8 @@
 //! - [`Ring`]: a bounded multi-producer multi-consumer FIFO queue (Python's
 //!   `queue.Queue(maxsize)`), with blocking and non-blocking pushes and pops, timeouts,
 //!   [`close`](Ring::close), and `task_done`/`join`.
+//! - [`Queue`]: an unbounded multi-producer multi-consumer FIFO queue (Python's
+//!   `queue.Queue()`), with the same pops, close and task tracking; pushes never wait.
 //!
 //! Every queue shares the same names and the same [error types](TryPopError), and the
 //! same parking layer.
@@ -69,9 +71,11 @@ pub(crate) use example;
 mod backoff;
 mod error;
 mod park;
+mod queue;
 mod ring;
 mod shim;
 mod tasks;
 
 pub use error::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
+pub use queue::{Queue, QueueIntoIter, QueueIter, QueueTryIter};
 pub use ring::{IntoIter, Iter, Ring, TryIter};
