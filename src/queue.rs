@@ -684,8 +684,12 @@ impl<T> Queue<T> {
                     Claim::Closed => Poll::Ready(None),
                     Claim::Empty => Poll::Wait(WaitFor::Turn),
                     Claim::Gap => Poll::Wait(WaitFor::Completion),
-                })?;
-                claimed?
+                });
+                match claimed {
+                    Some(Some(claimed)) => claimed,
+                    Some(None) => return Some(None),
+                    None => return None,
+                }
             }
         };
         let (block, offset, index) = claimed;
