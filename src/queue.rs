@@ -192,6 +192,12 @@ struct Block<T> {
     next: AtomicPtr<Block<T>>,
     /// The slots, claimed in order.
     slots: [Slot<T>; BLOCK_CAP],
+    /// Under loom only: `false` while the block is free (in the spare cache or freed).
+    /// Every access to the block first reads it and the reclamation writes it, both
+    /// through a loom-tracked cell, so an access that is not ordered before the block's
+    /// reclamation (a use-after-free) is reported as a data race.
+    #[cfg(loom)]
+    alive: UnsafeCell<bool>,
 }
 
 impl<T> Block<T> {
@@ -208,6 +214,8 @@ impl<T> Block<T> {
         // uninitialized memory. The values stay uninitialized (`MaybeUninit`).
         unsafe {
             ptr::addr_of_mut!((*block).next).write(AtomicPtr::new(ptr::null_mut()));
+            #[cfg(loom)]
+            ptr::addr_of_mut!((*block).alive).write(UnsafeCell::new(true));
             for i in 0..BLOCK_CAP {
                 let slot = ptr::addr_of_mut!((*block).slots[i]);
                 ptr::addr_of_mut!((*slot).state).write(AtomicUsize::new(0));
@@ -215,6 +223,29 @@ impl<T> Block<T> {
             }
         }
         block
+    }
+
+    /// Under loom, asserts that `block` is alive, as a tracked read (see `alive`).
+    #[inline(always)]
+    fn check_alive(_block: *const Block<T>) {
+        #[cfg(loom)]
+        // SAFETY: only called where the caller believes the block alive; if it is not,
+        // loom reports the race on `alive` before anything else happens.
+        unsafe {
+            (*_block)
+                .alive
+                .with(|alive| assert!(*alive, "use of a reclaimed block"));
+        }
+    }
+
+    /// Under loom, marks `block` alive (`true`) or reclaimed (`false`): a tracked write.
+    #[inline(always)]
+    fn set_alive(_block: *mut Block<T>, _alive: bool) {
+        #[cfg(loom)]
+        // SAFETY: the caller owns the block exclusively.
+        unsafe {
+            (*_block).alive.with_mut(|alive| *alive = _alive);
+        }
     }
 
     /// Frees `block` without dropping any item.
@@ -365,6 +396,7 @@ impl<T> Queue<T> {
             // block's states happens before we hand the block out.
             let spare = self.spare.swap(ptr::null_mut(), Ordering::Acquire);
             if !spare.is_null() {
+                Block::set_alive(spare, true);
                 return spare;
             }
         }
@@ -377,6 +409,7 @@ impl<T> Queue<T> {
     ///
     /// No other thread can reach `block` any more, and its items have been moved out.
     unsafe fn recycle(&self, block: *mut Block<T>) {
+        Block::set_alive(block, false);
         // SAFETY: we own `block` exclusively (caller's contract).
         let b = unsafe { &*block };
         for slot in &b.slots {
@@ -501,6 +534,9 @@ impl<T> Queue<T> {
                     // `fetch_or`, not a store: the destruction may have set DESTROY
                     // already (the consumer claimed and waits). After this we never
                     // touch the block again.
+                    // Under loom: our last access to the block must come before its
+                    // reclamation.
+                    Block::check_alive(block);
                     slot.state.fetch_or(WRITE, Ordering::Release);
                     self.poppers.notify();
                     break Ok(());
@@ -618,6 +654,8 @@ impl<T> Queue<T> {
         let item = slot
             .value
             .with(|value| unsafe { (*value).assume_init_read() });
+        // Under loom: our last access to the block must come before its reclamation.
+        Block::check_alive(block);
         if offset + 1 == BLOCK_CAP {
             // The last slot: start the destruction (I3). Our item is out, `next` read.
             // SAFETY: every slot has been claimed; the walk's rules do the rest.
@@ -645,6 +683,7 @@ impl<T> Queue<T> {
     /// `fetch_or(READ)` on slot `start - 1` found DESTROY.
     unsafe fn destroy(&self, block: *mut Block<T>, start: usize) {
         for i in start..BLOCK_CAP - 1 {
+            Block::check_alive(block);
             // SAFETY: the block cannot be freed while we hold the walk.
             let slot = unsafe { &(*block).slots[i] };
             // Acquire (load and fetch_or): pairs with the consumer's Release
