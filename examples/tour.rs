@@ -12,6 +12,10 @@ fn section(title: &str, run: fn()) {
 
 fn main() {
     section(
+        "The Queue module (queue-example-1): Queue, unbounded, 2 workers",
+        seed::unbounded_queue::run,
+    );
+    section(
         "Queue with a maximum size (queue-example-2): Ring, capacity 3, 2 workers",
         seed::bounded_queue::run,
     );

@@ -1,7 +1,11 @@
 //! The seed chapter's programs, one module each, shared by their own example and by
 //! the `tour`.
+//!
+//! Each example binary includes all of them and runs one: the others are unused there.
+#![allow(dead_code)]
 
 pub mod bounded_queue;
+pub mod unbounded_queue;
 
 use std::time::Duration;
 
