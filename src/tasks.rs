@@ -40,10 +40,11 @@ impl Tasks {
         // `task_done`. Each of those followed its own pop, so after this load `popped`
         // counts those pops too; a Relaxed load could see another worker's increment but
         // a stale `head` without its pop, and report a correct caller as over-calling.
-        // audit: keep - Miri's weak-memory emulation catches the Relaxed version; loom
-        // cannot, because its builds run the symmetric handshake, whose fence(SeqCst) in
-        // every pop's `notify` already orders `head` before this load. Production on
-        // Linux has only a compiler fence there.
+        // audit: keep - needed: a Relaxed load can pair another worker's count with a
+        // stale `head` (C11 allows it even with both handshake fences; ARM reorders the
+        // two loads). loom 0.7.3 does not explore that read when the writer loaded `done`
+        // before its CAS, as `task_done` does, so no model kills the mutant; 216 Miri
+        // seeds of `join_waits_for_every_task_and_sees_the_work` did not hit it either.
         let mut done = self.done.load(Ordering::Acquire);
         loop {
             // `popped` only grows, so reading it once per try is enough.
