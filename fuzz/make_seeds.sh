@@ -41,3 +41,34 @@ seed ring_concurrent leftovers_close_and_drain 43 00 00 00 00 00 00 08 08 01 01
 seed ring_concurrent try_iter_pop_loop  64 02 1e 02 02 1e 02 02 1e 02 0a 0e 0a
 seed ring_concurrent drainer_only_cap1  08 1a 1a 1a 1a 1a 1a 1a 1a 00 00 00 00
 seed ring_concurrent close_races_cap3   26 00 00 3f 00 7f 03 0d 05 02 bf 03 00
+
+# queue_model: every byte is one operation, high nibble: 0 push, 1-2 push n, 3 pop,
+# 4 try_pop, 5 pop_timeout(0), 6 pop_deadline(now), 7-8 try_pop n times, 9 close,
+# a close_and_drain, b task_done, c try_iter.take(n), d iter.take(n), e n rounds of
+# push + try_pop, f join (low nibble < 8) or task_done for everything popped + join.
+# n = [1 2 3 5 8 13 21 30 31 32 33 47 62 63 64 100][low nibble]. The input length mod 3
+# picks the end: 0 drop, 1 into_iter, 2 into_iter half then drop. Blocks hold 31 items.
+seed queue_model single_ops          00 00 30 40 40 50 60 b0 b0 b0 f0
+seed queue_model block_boundaries    18 78 19 79 17 40 40 f8
+seed queue_model bulk_cross_blocks   1f 7e 1c cb da 8f f8
+seed queue_model cycle_spare_reuse   13 ef ee f8 18 00
+seed queue_model close_then_all_ops  1a 90 90 00 12 30 40 50 60 7f d3 c3 30 40 b0 f8
+seed queue_model close_and_drain     1c 74 a0 a0 40 b0 f0 00 f8
+seed queue_model tasks_and_join      00 40 b0 f0 1f 8f b0 f0 f8 b0
+seed queue_model drop_with_blocks    2f 1f 7c 1c 00 00
+
+# queue_concurrent: byte 0 = setup: bit 2 three workers, bit 3 drainer, bit 4 join
+# before close, bits 5-6 final drain (0-1 try_iter, 2 close_and_drain, 3 pop loop).
+# Then bytes dealt round-robin to the workers: byte % 8: 0 push, 1 push n, 2 try_pop,
+# 3 timed pop, 4 try_pop up to n times, 5 try_iter.take(n), 6 n rounds of push +
+# try_pop, 7 check (close when byte / 8 % 8 == 7, i.e. 0x3f, 0x7f, 0xbf, 0xff);
+# n = [1 3 8 30 31 32 62 100][byte / 8 % 8]; a timed pop waits [0, 5 us, 100 us,
+# 1 ms][byte / 8 % 4] with pop_timeout (byte / 32 even) or pop_deadline (odd).
+seed queue_concurrent spsc_bulk              00 39 3c 39 3c 31 1b 00 3c
+seed queue_concurrent mpmc_drainer_join      1c 39 39 3c 31 21 3e 39 3c 13
+seed queue_concurrent close_midway_drain     40 39 3c 3f 39 00 3c 31 2b
+seed queue_concurrent cycles_spare           04 3e 3e 3e 36 36 36 26 26 26
+seed queue_concurrent leftovers_pop_loop     60 39 31 39 29 00 00
+seed queue_concurrent drainer_only           08 39 39 31 31 21 21 00 00
+seed queue_concurrent close_races            2c 39 39 3f 3c 7f 3b 31 bf 3d 00 02 2d
+seed queue_concurrent deadline_pops          64 3b 39 2b 3b 31 1b 3b 21 0b
