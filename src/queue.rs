@@ -132,6 +132,10 @@ use crate::park::{wait_until, Poll, WaitFor, WaitList};
 use crate::shim::{preemption_point, AtomicPtr, AtomicUsize, Ordering, UnsafeCell};
 use crate::tasks::Tasks;
 
+/// How many times [`Queue::len`] re-reads the indices for a consistent snapshot before
+/// it settles for an estimate: a bound, so `len` never spins under constant traffic.
+const LEN_SNAPSHOT_TRIES: usize = 4;
+
 /// Slots per block. Under loom 2, so that a handful of items crosses block boundaries
 /// and reaches the reclamation and cache paths.
 #[cfg(not(loom))]
@@ -944,9 +948,9 @@ impl<T> Queue<T> {
 
     /// How many items are in the queue.
     ///
-    /// Approximate while other threads push or pop: it is a value the length had at some
-    /// point during the call, or between two such values. Never panics, never
-    /// underflows.
+    /// Approximate while other threads push or pop: it never exceeds the length the
+    /// queue had at some point during the call (it may fall short of it while pushes
+    /// and pops race). Never panics, never underflows.
     ///
     /// # Examples
     ///
@@ -956,11 +960,22 @@ impl<T> Queue<T> {
     /// assert_eq!(queue.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        // Head first: `head <= tail` at every instant and both only grow, so a head read
-        // before the tail can never be ahead of it.
-        let popped = self.popped_count();
-        let pushed = self.pushed_count();
-        pushed.saturating_sub(popped)
+        // Tail first, then head: both only grow, so `tail - head` from these reads is at
+        // most the length at the instant `head` was read (a head read after the tail can
+        // only be ahead of the head that went with that tail; hence the saturation).
+        // Reading head first would overcount by every push made between the two reads,
+        // without bound. If the tail is unchanged after the head read, the pair is an
+        // exact snapshot; a few tries for one, then the (under)estimate.
+        let mut pushed = self.pushed_count();
+        for _ in 0..LEN_SNAPSHOT_TRIES {
+            let popped = self.popped_count();
+            let pushed_again = self.pushed_count();
+            if pushed_again == pushed {
+                return pushed.saturating_sub(popped);
+            }
+            pushed = pushed_again;
+        }
+        pushed.saturating_sub(self.popped_count())
     }
 
     /// Whether the queue is empty. Approximate, like [`len`](Queue::len).

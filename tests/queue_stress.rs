@@ -120,9 +120,10 @@ fn try_pop_mpmc_conserves_items() {
     });
 }
 
-/// `len` never underflows (a wrapped subtraction would be near `usize::MAX`) while
-/// blocks churn. It may overcount by the pushes made during the call (it reads `head`
-/// before `tail`), hence the loose upper bound.
+/// `len` never underflows (a wrapped subtraction would be near `usize::MAX`) and never
+/// exceeds a length the queue really had, while blocks churn: two threads each keep at
+/// most 3 items inside, so 6 is the most `len` may report. (Under Miri, whose weak-memory
+/// emulation can hand out an old `head` for a while, only the underflow is checked.)
 #[test]
 fn len_stays_within_bounds_under_traffic() {
     within(HANG, || {
@@ -144,8 +145,10 @@ fn len_stays_within_bounds_under_traffic() {
                 })
             })
             .collect();
+        let most = if cfg!(miri) { 1_000 } else { 6 };
         for _ in 0..scaled(100_000, 100) {
-            assert!(queue.len() < 1_000);
+            let len = queue.len();
+            assert!(len <= most, "len {len} > {most}");
         }
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         for t in churn {
