@@ -16,24 +16,13 @@
 //! `drop_with_items_over_blocks_drops_each_once` (15 s); the rest under 10 s each.
 #![cfg(loom)]
 
+mod common;
+
+use common::{model, LONG};
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 use parkq::{PopTimeoutError, Queue, TryPopError};
-use std::time::Duration;
-
-/// Runs `f` under loom with `bound` preemptions (`None`: exhaustive), unless
-/// `LOOM_MAX_PREEMPTIONS` is set.
-fn model(bound: Option<usize>, f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
-        builder.preemption_bound = bound;
-    }
-    builder.check(f);
-}
-
-/// A far-away deadline: under loom a timed park may "expire" at any point regardless.
-const LONG: Duration = Duration::from_secs(3600);
 
 /// Two producers (2 items each) and one consumer: 4 items over two blocks of 2, the last
 /// push linking a third block in. The consumer checks each producer's items arrive in

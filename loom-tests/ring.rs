@@ -8,25 +8,14 @@
 //! is what kills weakened stamp orderings.
 #![cfg(loom)]
 
+mod common;
+
+use common::{model, LONG};
 use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 use parkq::{PopTimeoutError, PushTimeoutError, Ring, TryPopError};
-use std::time::Duration;
-
-/// Runs `f` under loom with `bound` preemptions (`None`: exhaustive), unless
-/// `LOOM_MAX_PREEMPTIONS` is set.
-fn model(bound: Option<usize>, f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
-        builder.preemption_bound = bound;
-    }
-    builder.check(f);
-}
-
-/// A far-away deadline: under loom a timed park may "expire" at any point regardless.
-const LONG: Duration = Duration::from_secs(3600);
 
 /// Two producers push through a ring of `capacity` (the first two items, the second
 /// one); one consumer pops all three and checks each producer's items arrive in order,
