@@ -10,6 +10,8 @@
 //!   [`close`](Ring::close), and `task_done`/`join`.
 //! - [`Queue`]: an unbounded multi-producer multi-consumer FIFO queue (Python's
 //!   `queue.Queue()`), with the same pops, close and task tracking; pushes never wait.
+//! - [`channel`]: `std::sync::mpsc`'s API (unbounded, bounded and rendezvous channels)
+//!   on those queues, with senders *and* receivers that clone (MPMC).
 //!
 //! Every queue shares the same names and the same [error types](TryPopError), and the
 //! same parking layer.
@@ -69,6 +71,7 @@ macro_rules! example {
 pub(crate) use example;
 
 mod backoff;
+pub mod channel;
 mod error;
 mod park;
 mod queue;
