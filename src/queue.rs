@@ -595,6 +595,12 @@ impl<T> Queue<T> {
             // `tail` at least as new as ours, so it never mistakes a stale `tail` for a
             // non-empty queue (see "Linearizability" in the module doc).
             // Failure Acquire: we retry with the value found, as with the first load.
+            // audit: keep - needed for the `Empty` check (read-read coherence through
+            // `head`: a consumer that sees another's claim must not see an older `tail`,
+            // or it claims a position nobody pushed and waits for it). The model
+            // `loom_queue::try_pop_never_claims_past_tail` is that scenario, but loom
+            // 0.7.3 does not produce the stale `tail` read there (as with `task_done`'s
+            // first load), so neither mutant dies.
             match self.head.index.compare_exchange_weak(
                 head,
                 head.wrapping_add(1 << SHIFT),
