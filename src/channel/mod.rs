@@ -664,9 +664,11 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        // AcqRel, as `Arc`'s drop: every other sender's sends happen before the last
-        // sender's disconnect, whatever the core's close orders by itself.
-        if self.channel.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+        // Relaxed: the count carries no data. A send that returned has claimed its
+        // position with an RMW on the core's `tail`, and the close is an RMW on that
+        // same word; an RMW reads the latest value, so the close comes after the claim
+        // and receivers drain the item (loom: `racing_sender_drops_disconnect_once`).
+        if self.channel.senders.fetch_sub(1, Ordering::Relaxed) == 1 {
             self.channel.disconnect_senders();
         }
     }
@@ -685,8 +687,9 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        // AcqRel: as in `Sender::drop`.
-        if self.channel.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
+        // Relaxed: as in `Sender::drop`; the drain after the close takes whatever any
+        // send managed to claim (loom: `receiver_gone_while_bounded_sender_blocked`).
+        if self.channel.receivers.fetch_sub(1, Ordering::Relaxed) == 1 {
             self.channel.disconnect_receivers();
         }
     }
