@@ -1,9 +1,9 @@
 //! Channels with `std::sync::mpsc`'s API, multi-producer *and* multi-consumer, on
 //! parkq's queues.
 //!
-//! - [`unbounded`] (alias [`channel`]): sends never wait; on [`Queue`](crate::Queue).
+//! - [`unbounded`] (alias [`channel`]): sends never wait; on [`Queue`].
 //! - [`bounded(cap)`](bounded) (alias [`sync_channel`]): sends wait while `cap` items are
-//!   buffered; on [`Ring`](crate::Ring).
+//!   buffered; on [`Ring`].
 //! - `bounded(0)`: a *rendezvous* channel, as std's `sync_channel(0)`: each send waits
 //!   until a receiver takes its item.
 //!
