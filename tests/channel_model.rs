@@ -217,17 +217,22 @@ fn check(capacity: Option<usize>, ops: Vec<Op>) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+    // No failure persistence: it needs the file system, which Miri isolates.
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(miri) { 4 } else { 256 },
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
-    fn unbounded_agrees_with_model(ops in proptest::collection::vec(op(), 1..150)) {
+    fn unbounded_agrees_with_model(ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 40 } else { 150 })) {
         check(None, ops)?;
     }
 
     #[test]
     fn bounded_agrees_with_model(
         capacity in 1usize..=4,
-        ops in proptest::collection::vec(op(), 1..150),
+        ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 40 } else { 150 }),
     ) {
         check(Some(capacity), ops)?;
     }
