@@ -75,16 +75,18 @@ mod bench {
     type Consumer<'a> = Box<dyn FnOnce() -> Tally + Send + 'a>;
 
     /// Runs producers and consumers on their own pinned threads, and returns the time
-    /// from the moment all of them are ready until the last one finishes. Checks that
-    /// the consumers received exactly `1..=total`.
+    /// from the first of them past the start barrier until the last one finishes, as
+    /// the threads themselves measured it (the caller is unpinned and may not run for a
+    /// while on a busy machine, so its clock would miss the start). Checks that the
+    /// consumers received exactly `1..=total`.
     fn run_threads(
         producers: Vec<Producer<'_>>,
         consumers: Vec<Consumer<'_>>,
         total: u64,
     ) -> Duration {
-        let ready = Barrier::new(producers.len() + consumers.len() + 1);
+        let ready = Barrier::new(producers.len() + consumers.len());
         let ready = &ready;
-        let (elapsed, tally) = thread::scope(|s| {
+        let (spans, tally) = thread::scope(|s| {
             let producers: Vec<_> = producers
                 .into_iter()
                 .enumerate()
@@ -92,7 +94,9 @@ mod bench {
                     s.spawn(move || {
                         pin_to_core(i % 2);
                         ready.wait();
+                        let start = Instant::now();
                         produce();
+                        (start, Instant::now())
                     })
                 })
                 .collect();
@@ -103,23 +107,28 @@ mod bench {
                     s.spawn(move || {
                         pin_to_core((j + 1) % 2);
                         ready.wait();
-                        consume()
+                        let start = Instant::now();
+                        let tally = consume();
+                        ((start, Instant::now()), tally)
                     })
                 })
                 .collect();
-            ready.wait();
-            let start = Instant::now();
-            let tally = consumers
-                .into_iter()
-                .map(|c| c.join().expect("consumer panicked"))
-                .fold(Tally::default(), Tally::merge);
-            for p in producers {
-                p.join().expect("producer panicked");
+            let mut spans = vec![];
+            let mut tally = Tally::default();
+            for c in consumers {
+                let (span, received) = c.join().expect("consumer panicked");
+                spans.push(span);
+                tally = tally.merge(received);
             }
-            (start.elapsed(), tally)
+            for p in producers {
+                spans.push(p.join().expect("producer panicked"));
+            }
+            (spans, tally)
         });
         tally.check(total);
-        elapsed
+        let first_start = spans.iter().map(|span| span.0).min().expect("threads ran");
+        let last_end = spans.iter().map(|span| span.1).max().expect("threads ran");
+        last_end - first_start
     }
 
     /// Counts finished producers; `finish` returns true for the last one.

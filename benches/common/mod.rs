@@ -1,6 +1,11 @@
 //! Helpers shared by the benchmarks: verification of what the consumers received,
-//! thread pinning, the spin-then-yield wait of the non-blocking peers, and timing.
+//! thread pinning, the spin-then-yield wait of the non-blocking peers, and timing; and
+//! the comparison suite's contenders and scenarios, shared by the criterion bench
+//! (`compare`) and the interleaved report (`report`).
 #![allow(dead_code)]
+
+pub mod contenders;
+pub mod scenarios;
 
 use std::hint::spin_loop;
 use std::thread;
