@@ -455,9 +455,9 @@ mod report {
         format!("{year:04}-{month:02}-{day:02}")
     }
 
-    fn markdown(options: &Options, all: &[Vec<Row>]) -> String {
+    fn markdown(header: &str, all: &[Vec<Row>]) -> String {
         let mut out = String::from("# parkq comparison report\n\n");
-        out += &header(options);
+        out += header;
 
         out += "\n## Summary: parkq / best peer\n\n\
                 | family | scenario | parkq | vs best peer | best peer |\n\
@@ -653,13 +653,16 @@ mod report {
     pub fn main() {
         let options = options();
         let started = Instant::now();
+        // The facts about the run are taken before it: the working tree may change while
+        // a full report runs, and the binary measures what it was built from.
+        let header = header(&options);
         let measured = measure(&options);
         if measured.is_empty() {
             eprintln!("report: no scenario matches {:?}", options.filters);
             std::process::exit(2);
         }
         let all: Vec<Vec<Row>> = measured.iter().map(rows).collect();
-        let table = markdown(&options, &all);
+        let table = markdown(&header, &all);
         println!("{table}");
 
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
