@@ -10,6 +10,8 @@
 //!   [`close`](Ring::close), and `task_done`/`join`.
 //! - [`Queue`]: an unbounded multi-producer multi-consumer FIFO queue (Python's
 //!   `queue.Queue()`), with the same pops, close and task tracking; pushes never wait.
+//! - [`Stack`]: a lock-free LIFO stack (Python's `queue.LifoQueue`), unbounded or
+//!   bounded, with the same operations.
 //! - [`channel`]: `std::sync::mpsc`'s API (unbounded, bounded and rendezvous channels)
 //!   on those queues, with senders *and* receivers that clone (MPMC).
 //!
@@ -75,10 +77,20 @@ pub mod channel;
 mod error;
 mod park;
 mod queue;
+mod reclaim;
 mod ring;
 mod shim;
+mod stack;
 mod tasks;
 
 pub use error::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
 pub use queue::{Queue, QueueIntoIter, QueueIter, QueueTryIter};
 pub use ring::{IntoIter, Iter, Ring, TryIter};
+pub use stack::{Stack, StackIntoIter, StackIter, StackTryIter};
+
+/// Hooks for this crate's loom models (`loom-tests/`); only in `--cfg loom` builds.
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod loom_hooks {
+    pub use crate::reclaim::{loom_mode, LoomMode};
+}

@@ -82,6 +82,16 @@ impl Tasks {
         self.wake_joiners_if_all_done(done, pushed);
     }
 
+    /// For a queue that counts a push only after its item can be popped (the `Stack`):
+    /// a pop and its `task_done` may then come before the count, and the count itself
+    /// is the update that lets `join` return. Call it after counting a push.
+    pub(crate) fn push_counted(&self, pushed: impl Fn() -> usize) {
+        // As `wake_joiners_if_all_done`; `done` is read only when a joiner is registered.
+        // Acquire: as the load in `join`.
+        self.joiners
+            .notify_all_if(|| self.done.load(Ordering::Acquire) == pushed());
+    }
+
     fn wake_joiners_if_all_done(&self, done: usize, pushed: impl Fn() -> usize) {
         // Only the update that makes `done` reach `pushed` can satisfy a joiner; if a
         // push came in between, a later `task_done` will be that update. The

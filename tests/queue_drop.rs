@@ -3,36 +3,12 @@
 
 mod common;
 
-use common::{scaled, within, HANG};
+use common::{scaled, within, Counted, HANG};
 use parkq::Queue;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
-
-/// Counts its drops; panics in `drop` when `panics` is set.
-struct Counted {
-    drops: Arc<AtomicUsize>,
-    panics: bool,
-}
-
-impl Counted {
-    fn new(drops: &Arc<AtomicUsize>) -> Self {
-        Counted {
-            drops: drops.clone(),
-            panics: false,
-        }
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
-        if self.panics {
-            panic!("Counted::drop panics on purpose");
-        }
-    }
-}
 
 #[test]
 fn items_left_across_several_blocks_are_dropped_once() {

@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -36,3 +38,28 @@ pub fn within<R: Send + 'static>(limit: Duration, f: impl FnOnce() -> R + Send +
 
 /// The watchdog limit for tests that block: generous, since only a hang should hit it.
 pub const HANG: Duration = Duration::from_secs(if cfg!(miri) { 600 } else { 60 });
+
+/// An item that counts its drops (in a shared counter) and, when `panics` is set,
+/// panics in `drop`: for the drop-counting tests.
+pub struct Counted {
+    pub drops: Arc<AtomicUsize>,
+    pub panics: bool,
+}
+
+impl Counted {
+    pub fn new(drops: &Arc<AtomicUsize>) -> Self {
+        Counted {
+            drops: drops.clone(),
+            panics: false,
+        }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+        if self.panics {
+            panic!("Counted::drop panics on purpose");
+        }
+    }
+}
