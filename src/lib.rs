@@ -74,9 +74,13 @@ mod backoff;
 pub mod channel;
 mod error;
 mod park;
+#[cfg(unix)]
+pub mod process;
 mod queue;
 mod ring;
 mod shim;
+#[cfg(unix)]
+mod sys;
 mod tasks;
 
 pub use error::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
