@@ -80,6 +80,8 @@ mod queue;
 mod ring;
 mod shim;
 #[cfg(unix)]
+pub mod signal;
+#[cfg(unix)]
 mod sys;
 mod tasks;
 
