@@ -64,12 +64,10 @@ fn check_command(cmd: &Command) -> Result<(), Error> {
     if program.is_empty() {
         return Err(Error::EmptyCommand);
     }
-    for part in std::iter::once(program).chain(cmd.get_args()) {
-        if part.as_bytes().contains(&0) {
-            return Err(Error::NulByte {
-                what: part.to_string_lossy().into_owned(),
-            });
-        }
+    if program.as_bytes().contains(&0) {
+        return Err(Error::NulByte {
+            what: format!("{program:?}"),
+        });
     }
     if let Some(dir) = cmd.get_current_dir() {
         if !dir.is_dir() {
@@ -91,6 +89,11 @@ fn spawn_error(program: &OsStr, err: io::Error) -> Error {
         Some(libc::EACCES) | Some(libc::ENOEXEC) | Some(libc::EISDIR) => Error::NotExecutable {
             program: program.to_owned(),
             source: err,
+        },
+        // std replaces a string holding a NUL (in an argument or the environment) with a
+        // placeholder and refuses to spawn: the only error it raises without an errno.
+        None if err.kind() == io::ErrorKind::InvalidInput => Error::NulByte {
+            what: format!("an argument or environment variable of {program:?}"),
         },
         _ => Error::io(program, err),
     }

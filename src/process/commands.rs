@@ -13,7 +13,9 @@ pub(crate) fn check_shell_command(cmd: &str) -> Result<(), Error> {
         return Err(Error::EmptyCommand);
     }
     if cmd.contains('\0') {
-        return Err(Error::NulByte { what: cmd.into() });
+        return Err(Error::NulByte {
+            what: format!("{cmd:?}"),
+        });
     }
     Ok(())
 }

@@ -20,10 +20,10 @@ use std::time::Duration;
 pub enum Error {
     /// The command or program was the empty string.
     EmptyCommand,
-    /// A command, argument or file name contained a NUL byte, which no `exec` or shell
-    /// can receive. `what` says which one.
+    /// A command, argument, environment variable or file name contained a NUL byte,
+    /// which no `exec` or shell can receive.
     NulByte {
-        /// The offending string, lossily decoded.
+        /// What held it: the string itself (quoted, lossily decoded) when known.
         what: String,
     },
     /// `exec` found no such program (`ENOENT`, with the working directory checked to
@@ -87,7 +87,7 @@ pub enum Error {
     NonUtf8 {
         /// The program (or shell command) that wrote them.
         program: OsString,
-        /// The output, undecoded.
+        /// The output, undecoded (`getstatusoutput` has stripped one trailing newline).
         bytes: Vec<u8>,
     },
     /// The child did not finish within the timeout. It has been killed (with its group,
@@ -145,7 +145,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::EmptyCommand => f.write_str("empty command"),
-            Error::NulByte { what } => write!(f, "{what:?} contains a NUL byte"),
+            Error::NulByte { what } => write!(f, "{what} contains a NUL byte"),
             Error::NotFound { program } => write!(f, "{program:?}: program not found"),
             Error::NotExecutable { program, source } => {
                 write!(f, "{program:?}: not executable ({source})")

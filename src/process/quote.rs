@@ -43,7 +43,7 @@ pub fn quote(s: &str) -> Result<String, Error> {
 pub fn quote_bytes(s: &[u8]) -> Result<Vec<u8>, Error> {
     if s.contains(&0) {
         return Err(Error::NulByte {
-            what: String::from_utf8_lossy(s).into_owned(),
+            what: format!("{:?}", String::from_utf8_lossy(s)),
         });
     }
     if s.is_empty() {

@@ -103,7 +103,9 @@ fn check_files(method: &'static str, cmd: &str, kind: &str) -> Result<(), Error>
         return Err(Error::MissingOut { method });
     }
     if cmd.contains('\0') {
-        return Err(Error::NulByte { what: cmd.into() });
+        return Err(Error::NulByte {
+            what: format!("{cmd:?}"),
+        });
     }
     Ok(())
 }
