@@ -18,7 +18,9 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(1);
 ///
 /// Dropping a `Popen2` closes the child's stdin, waits up to the grace period
 /// ([`DEFAULT_GRACE`], see [`set_grace`](Popen2::set_grace)) for it to end, then kills
-/// its process group and reaps it: no zombie and no stray process is left.
+/// its process group; either way it reaps the shell, so no zombie is left. (Background
+/// jobs of a shell that ended within the grace period are not killed: once the shell
+/// is reaped, its group id is no longer safe to signal.)
 ///
 /// # Examples
 ///
