@@ -12,6 +12,9 @@
 //!   `queue.Queue()`), with the same pops, close and task tracking; pushes never wait.
 //! - [`channel`]: `std::sync::mpsc`'s API (unbounded, bounded and rendezvous channels)
 //!   on those queues, with senders *and* receivers that clone (MPMC).
+//! - On Unix, [`process`] (Python's `commands`, `pipes` and `popen2`, and a `Child` with
+//!   timeouts and process-group kills) and [`signal`] (handlers that run on a thread,
+//!   never in signal context; alarms and an interruptible sleep).
 //!
 //! Every queue shares the same names and the same [error types](TryPopError), and the
 //! same parking layer.
