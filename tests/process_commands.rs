@@ -64,64 +64,68 @@ fn missing_command_via_the_shell_is_127() {
 
 #[test]
 fn missing_program_via_argv_is_a_typed_error() {
-    let err =
-        Child::spawn(Command::new("parkq-no-such-program-xyz").stdin(Stdio::null())).unwrap_err();
-    match &err {
-        Error::NotFound { program } => assert_eq!(program, "parkq-no-such-program-xyz"),
-        other => panic!("expected NotFound, got {other:?}"),
-    }
-    assert_eq!(
-        err.to_string(),
-        "\"parkq-no-such-program-xyz\": program not found"
-    );
-    let io: std::io::Error = err.into();
-    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
-    assert!(matches!(Error::from_io(&io), Some(Error::NotFound { .. })));
+    within(LIMIT, || {
+        let err = Child::spawn(Command::new("parkq-no-such-program-xyz").stdin(Stdio::null()))
+            .unwrap_err();
+        match &err {
+            Error::NotFound { program } => assert_eq!(program, "parkq-no-such-program-xyz"),
+            other => panic!("expected NotFound, got {other:?}"),
+        }
+        assert_eq!(
+            err.to_string(),
+            "\"parkq-no-such-program-xyz\": program not found"
+        );
+        let io: std::io::Error = err.into();
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        assert!(matches!(Error::from_io(&io), Some(Error::NotFound { .. })));
+    });
 }
 
 #[test]
 fn not_executable_missing_directory_empty_and_nul() {
-    let dir = scratch("noexec");
-    let script = dir.join("script.sh");
-    std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let err = Child::spawn(Command::new(&script).stdin(Stdio::null())).unwrap_err();
-    assert!(matches!(err, Error::NotExecutable { .. }), "{err:?}");
-    assert!(err.to_string().contains("not executable"), "{err}");
-    assert!(std::error::Error::source(&err).is_some());
+    within(LIMIT, || {
+        let dir = scratch("noexec");
+        let script = dir.join("script.sh");
+        std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = Child::spawn(Command::new(&script).stdin(Stdio::null())).unwrap_err();
+        assert!(matches!(err, Error::NotExecutable { .. }), "{err:?}");
+        assert!(err.to_string().contains("not executable"), "{err}");
+        assert!(std::error::Error::source(&err).is_some());
 
-    // A directory is not a program either.
-    let err = Child::spawn(Command::new(&dir).stdin(Stdio::null())).unwrap_err();
-    assert!(matches!(err, Error::NotExecutable { .. }), "{err:?}");
+        // A directory is not a program either.
+        let err = Child::spawn(Command::new(&dir).stdin(Stdio::null())).unwrap_err();
+        assert!(matches!(err, Error::NotExecutable { .. }), "{err:?}");
 
-    let missing = dir.join("gone");
-    let err = Child::spawn(
-        Command::new("true")
-            .current_dir(&missing)
-            .stdin(Stdio::null()),
-    )
-    .unwrap_err();
-    match &err {
-        Error::NoSuchDirectory { program, dir } => {
-            assert_eq!(program, "true");
-            assert_eq!(dir, &missing);
+        let missing = dir.join("gone");
+        let err = Child::spawn(
+            Command::new("true")
+                .current_dir(&missing)
+                .stdin(Stdio::null()),
+        )
+        .unwrap_err();
+        match &err {
+            Error::NoSuchDirectory { program, dir } => {
+                assert_eq!(program, "true");
+                assert_eq!(dir, &missing);
+            }
+            other => panic!("expected NoSuchDirectory, got {other:?}"),
         }
-        other => panic!("expected NoSuchDirectory, got {other:?}"),
-    }
 
-    let err = Child::spawn(Command::new("").stdin(Stdio::null())).unwrap_err();
-    assert!(matches!(err, Error::EmptyCommand));
-    let err = Child::spawn(Command::new("echo").arg("a\0b").stdin(Stdio::null())).unwrap_err();
-    assert!(matches!(err, Error::NulByte { .. }), "{err:?}");
-    let err = Child::spawn(Command::new("ec\0ho").stdin(Stdio::null())).unwrap_err();
-    assert!(matches!(err, Error::NulByte { .. }), "{err:?}");
-    assert!(err.to_string().ends_with("contains a NUL byte"), "{err}");
+        let err = Child::spawn(Command::new("").stdin(Stdio::null())).unwrap_err();
+        assert!(matches!(err, Error::EmptyCommand));
+        let err = Child::spawn(Command::new("echo").arg("a\0b").stdin(Stdio::null())).unwrap_err();
+        assert!(matches!(err, Error::NulByte { .. }), "{err:?}");
+        let err = Child::spawn(Command::new("ec\0ho").stdin(Stdio::null())).unwrap_err();
+        assert!(matches!(err, Error::NulByte { .. }), "{err:?}");
+        assert!(err.to_string().ends_with("contains a NUL byte"), "{err}");
 
-    let err = process::getstatusoutput("").unwrap_err();
-    assert!(matches!(Error::from_io(&err), Some(Error::EmptyCommand)));
-    let err = process::getoutput("echo a\0b").unwrap_err();
-    assert!(matches!(Error::from_io(&err), Some(Error::NulByte { .. })));
-    std::fs::remove_dir_all(&dir).unwrap();
+        let err = process::getstatusoutput("").unwrap_err();
+        assert!(matches!(Error::from_io(&err), Some(Error::EmptyCommand)));
+        let err = process::getoutput("echo a\0b").unwrap_err();
+        assert!(matches!(Error::from_io(&err), Some(Error::NulByte { .. })));
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
 }
 
 #[test]

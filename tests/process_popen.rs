@@ -10,20 +10,12 @@ use std::time::Duration;
 /// Watchdog for every test here: only a hang gets near it.
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// A stand-in for the seed's gnuchess: greets with `Chess`, answers each move with
-/// two lines (the move echoed, then the reply), says `Illegal move` to anything that is
-/// not a move, and quits on `quit`. `echo` in `sh` writes unbuffered, so each answer
-/// reaches the pipe at once (a filter like `sed` would buffer it and hang the test).
-const ENGINE: &str = r#"echo Chess
-set -- b8c6 e7e5 g8f6
-n=0
-while read move; do
-  case $move in
-    quit) exit 0 ;;
-    [a-h][1-8][a-h][1-8]) n=$((n+1)); echo "$n. $move"; echo "$n. ... $1"; shift ;;
-    *) echo "Illegal move" ;;
-  esac
-done"#;
+/// The chess-engine stand-in of the popen2 example (an `sh` loop: `sed`-like filters
+/// buffer their output into pipes and would hang), tested here as the example uses it.
+#[path = "../examples/seed/popen2.rs"]
+#[allow(dead_code)]
+mod seed_popen2;
+use seed_popen2::ENGINE;
 
 #[test]
 fn sort_like_the_seed() {
@@ -97,14 +89,28 @@ fn drop_reaps_a_child_that_ends_on_eof() {
 
 #[test]
 fn bad_commands() {
-    assert!(matches!(process::popen2(""), Err(Error::EmptyCommand)));
-    assert!(matches!(
-        process::popen2("echo \0"),
-        Err(Error::NulByte { .. })
-    ));
     within(LIMIT, || {
+        assert!(matches!(process::popen2(""), Err(Error::EmptyCommand)));
+        assert!(matches!(
+            process::popen2("echo \0"),
+            Err(Error::NulByte { .. })
+        ));
         let mut missing = process::popen2("parkq-no-such-command-xyz 2>/dev/null").unwrap();
         assert_eq!(missing.read_line().unwrap(), None);
         assert_eq!(missing.wait().unwrap().code(), 127);
+    });
+}
+
+#[test]
+fn the_examples_chess_class() {
+    within(LIMIT, || {
+        let mut g = seed_popen2::Chess::new(ENGINE).unwrap();
+        assert_eq!(g.play("a2a4").unwrap(), "b8c6");
+        assert_eq!(g.play("b2b3").unwrap(), "e7e5");
+        let err = g.play("nonsense").unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        g.quit().unwrap();
+        let err = seed_popen2::Chess::new("echo Checkers").err().unwrap();
+        assert_eq!(err.to_string(), "incompatible chess program");
     });
 }

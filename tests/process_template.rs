@@ -123,67 +123,69 @@ fn every_kind_runs() {
 
 #[test]
 fn scripts_match_cpython() {
-    let _temps = TEMPS.lock().unwrap_or_else(|p| p.into_inner());
-    let mut t = Template::new();
-    t.append("tr a-z A-Z", "--").unwrap();
-    assert_eq!(t.makepipeline("", "").unwrap(), "tr a-z A-Z");
-    assert_eq!(t.makepipeline("a b", "c").unwrap(), "tr a-z A-Z <'a b' >c");
+    within(LIMIT, || {
+        let _temps = TEMPS.lock().unwrap_or_else(|p| p.into_inner());
+        let mut t = Template::new();
+        t.append("tr a-z A-Z", "--").unwrap();
+        assert_eq!(t.makepipeline("", "").unwrap(), "tr a-z A-Z");
+        assert_eq!(t.makepipeline("a b", "c").unwrap(), "tr a-z A-Z <'a b' >c");
 
-    // File kinds at the ends get a `cat` when the end is stdin/stdout.
-    let mut f = Template::new();
-    f.append("conv $IN $OUT", "ff").unwrap();
-    assert_eq!(
-        f.makepipeline("in", "out").unwrap(),
-        "IN=in; OUT=out; conv $IN $OUT"
-    );
-    let script = f.makepipeline("", "").unwrap();
-    let lines: Vec<&str> = script.lines().collect();
-    assert_eq!(lines.len(), 5, "{script}");
-    // trap 'rm -f T1 T2; exit' 1 2 3 13 14 15 / cat >T1 / IN=T1; OUT=T2; conv / cat <T2 / rm
-    let temps: Vec<&str> = lines[0]
-        .strip_prefix("trap 'rm -f ")
-        .and_then(|rest| rest.strip_suffix("; exit' 1 2 3 13 14 15"))
-        .unwrap_or_else(|| panic!("bad trap line {:?}", lines[0]))
-        .split(' ')
-        .collect();
-    assert_eq!(temps.len(), 2);
-    assert_eq!(lines[1], format!("cat >{}", temps[0]));
-    assert_eq!(
-        lines[2],
-        format!("IN={}; OUT={}; conv $IN $OUT", temps[0], temps[1])
-    );
-    assert_eq!(lines[3], format!("cat <{}", temps[1]));
-    assert_eq!(lines[4], format!("rm -f {} {}", temps[0], temps[1]));
-    // makepipeline creates the temporaries, as mkstemp does; the script would remove
-    // them.
-    for temp in &temps {
-        assert!(Path::new(temp).exists());
-        std::fs::remove_file(temp).unwrap();
-    }
+        // File kinds at the ends get a `cat` when the end is stdin/stdout.
+        let mut f = Template::new();
+        f.append("conv $IN $OUT", "ff").unwrap();
+        assert_eq!(
+            f.makepipeline("in", "out").unwrap(),
+            "IN=in; OUT=out; conv $IN $OUT"
+        );
+        let script = f.makepipeline("", "").unwrap();
+        let lines: Vec<&str> = script.lines().collect();
+        assert_eq!(lines.len(), 5, "{script}");
+        // trap 'rm -f T1 T2; exit' 1 2 3 13 14 15 / cat >T1 / IN=T1; OUT=T2; conv / cat <T2 / rm
+        let temps: Vec<&str> = lines[0]
+            .strip_prefix("trap 'rm -f ")
+            .and_then(|rest| rest.strip_suffix("; exit' 1 2 3 13 14 15"))
+            .unwrap_or_else(|| panic!("bad trap line {:?}", lines[0]))
+            .split(' ')
+            .collect();
+        assert_eq!(temps.len(), 2);
+        assert_eq!(lines[1], format!("cat >{}", temps[0]));
+        assert_eq!(
+            lines[2],
+            format!("IN={}; OUT={}; conv $IN $OUT", temps[0], temps[1])
+        );
+        assert_eq!(lines[3], format!("cat <{}", temps[1]));
+        assert_eq!(lines[4], format!("rm -f {} {}", temps[0], temps[1]));
+        // makepipeline creates the temporaries, as mkstemp does; the script would remove
+        // them.
+        for temp in &temps {
+            assert!(Path::new(temp).exists());
+            std::fs::remove_file(temp).unwrap();
+        }
 
-    // A file-reading step after a pipe is braced.
-    let mut b = Template::new();
-    b.append("cat", "--").unwrap();
-    b.append("wc -l $IN", "f-").unwrap();
-    let script = b.makepipeline("x", "").unwrap();
-    let lines: Vec<&str> = script.lines().collect();
-    assert!(lines[1].starts_with("cat <x >"), "{script}");
-    assert!(lines[2].starts_with("IN="), "{script}");
-    for temp in script.lines().last().unwrap().split(' ').skip(2) {
-        std::fs::remove_file(temp).unwrap();
-    }
+        // A file-reading step after a pipe is braced.
+        let mut b = Template::new();
+        b.append("cat", "--").unwrap();
+        b.append("wc -l $IN", "f-").unwrap();
+        let script = b.makepipeline("x", "").unwrap();
+        let lines: Vec<&str> = script.lines().collect();
+        assert!(lines[1].starts_with("cat <x >"), "{script}");
+        assert!(lines[2].starts_with("IN="), "{script}");
+        for temp in script.lines().last().unwrap().split(' ').skip(2) {
+            std::fs::remove_file(temp).unwrap();
+        }
 
-    // Debug mode prints the script and runs it under `set -x`, as Python's method does;
-    // clones keep the flag.
-    let mut d = t.clone();
-    d.debug(true);
-    assert_eq!(d.makepipeline("", "").unwrap(), "set -x; tr a-z A-Z");
-    assert_eq!(
-        d.clone().makepipeline("", "").unwrap(),
-        "set -x; tr a-z A-Z"
-    );
-    d.debug(false);
-    assert_eq!(d.makepipeline("", "").unwrap(), "tr a-z A-Z");
+        // Debug mode prints the script and runs it under `set -x`, as Python's method does;
+        // clones keep the flag.
+        let mut d = t.clone();
+        d.debug(true);
+        assert_eq!(d.makepipeline("", "").unwrap(), "set -x; tr a-z A-Z");
+        assert_eq!(
+            d.clone().makepipeline("", "").unwrap(),
+            "set -x; tr a-z A-Z"
+        );
+        d.debug(false);
+        assert_eq!(d.makepipeline("", "").unwrap(), "tr a-z A-Z");
+    });
 }
 
 #[test]
@@ -238,95 +240,97 @@ fn temporary_files_are_removed() {
 
 #[test]
 fn every_error_rule_with_cpython_messages() {
-    let mut t = Template::new();
-    let msg = |r: Result<(), Error>| r.unwrap_err().to_string();
-    assert_eq!(msg(t.append("x", "xx")), "Template.append: bad kind 'xx'");
-    assert_eq!(msg(t.prepend("x", "")), "Template.prepend: bad kind ''");
-    assert_eq!(
-        msg(t.append("x", "it's")),
-        "Template.append: bad kind \"it's\""
-    );
-    assert_eq!(msg(t.append("x", "- ")), "Template.append: bad kind '- '");
-    assert_eq!(
-        msg(t.append("x", ".-")),
-        "Template.append: SOURCE can only be prepended"
-    );
-    assert_eq!(
-        msg(t.prepend("x", "-.")),
-        "Template.prepend: SINK can only be appended"
-    );
-    assert_eq!(
-        msg(t.append("cat", "f-")),
-        "Template.append: missing $IN in cmd"
-    );
-    assert_eq!(
-        msg(t.append("cat $INPUT", "f-")),
-        "Template.append: missing $IN in cmd"
-    );
-    assert_eq!(
-        msg(t.append("cat $IN_X", "ff")),
-        "Template.append: missing $IN in cmd"
-    );
-    assert_eq!(
-        msg(t.append("cat $IN", "ff")),
-        "Template.append: missing $OUT in cmd"
-    );
-    assert_eq!(
-        msg(t.prepend("cat", "-f")),
-        "Template.prepend: missing $OUT in cmd"
-    );
-    assert_eq!(
-        msg(t.prepend("cat $OUTx", "-f")),
-        "Template.prepend: missing $OUT in cmd"
-    );
-    assert_eq!(
-        msg(t.prepend("x", "ff")),
-        "Template.prepend: missing $IN in cmd"
-    );
-    // `$IN` followed by a non-word character (or the end) counts.
-    t.append("cat $IN", "f-").unwrap();
-    t.append("cat $IN>$OUT.x", "ff").unwrap();
-    t.prepend("echo $OUT;cat >$OUT", "-f").unwrap();
-    assert!(matches!(t.append("a\0b", "--"), Err(Error::NulByte { .. })));
-    assert_eq!(t.steps().len(), 3, "failed calls change nothing");
+    within(LIMIT, || {
+        let mut t = Template::new();
+        let msg = |r: Result<(), Error>| r.unwrap_err().to_string();
+        assert_eq!(msg(t.append("x", "xx")), "Template.append: bad kind 'xx'");
+        assert_eq!(msg(t.prepend("x", "")), "Template.prepend: bad kind ''");
+        assert_eq!(
+            msg(t.append("x", "it's")),
+            "Template.append: bad kind \"it's\""
+        );
+        assert_eq!(msg(t.append("x", "- ")), "Template.append: bad kind '- '");
+        assert_eq!(
+            msg(t.append("x", ".-")),
+            "Template.append: SOURCE can only be prepended"
+        );
+        assert_eq!(
+            msg(t.prepend("x", "-.")),
+            "Template.prepend: SINK can only be appended"
+        );
+        assert_eq!(
+            msg(t.append("cat", "f-")),
+            "Template.append: missing $IN in cmd"
+        );
+        assert_eq!(
+            msg(t.append("cat $INPUT", "f-")),
+            "Template.append: missing $IN in cmd"
+        );
+        assert_eq!(
+            msg(t.append("cat $IN_X", "ff")),
+            "Template.append: missing $IN in cmd"
+        );
+        assert_eq!(
+            msg(t.append("cat $IN", "ff")),
+            "Template.append: missing $OUT in cmd"
+        );
+        assert_eq!(
+            msg(t.prepend("cat", "-f")),
+            "Template.prepend: missing $OUT in cmd"
+        );
+        assert_eq!(
+            msg(t.prepend("cat $OUTx", "-f")),
+            "Template.prepend: missing $OUT in cmd"
+        );
+        assert_eq!(
+            msg(t.prepend("x", "ff")),
+            "Template.prepend: missing $IN in cmd"
+        );
+        // `$IN` followed by a non-word character (or the end) counts.
+        t.append("cat $IN", "f-").unwrap();
+        t.append("cat $IN>$OUT.x", "ff").unwrap();
+        t.prepend("echo $OUT;cat >$OUT", "-f").unwrap();
+        assert!(matches!(t.append("a\0b", "--"), Err(Error::NulByte { .. })));
+        assert_eq!(t.steps().len(), 3, "failed calls change nothing");
 
-    let mut sink = Template::new();
-    sink.append("cat >/dev/null", "-.").unwrap();
-    assert_eq!(
-        msg(sink.append("cat", "--")),
-        "Template.append: already ends with SINK"
-    );
-    let err = sink.open_read("x").unwrap_err();
-    assert_eq!(err.to_string(), "Template.open_r: pipeline ends width SINK");
-    assert!(matches!(sink.open("x", "r"), Err(Error::ReadFromSink)));
-    sink.prepend("cat", "--").unwrap(); // prepending to a SINK is fine
+        let mut sink = Template::new();
+        sink.append("cat >/dev/null", "-.").unwrap();
+        assert_eq!(
+            msg(sink.append("cat", "--")),
+            "Template.append: already ends with SINK"
+        );
+        let err = sink.open_read("x").unwrap_err();
+        assert_eq!(err.to_string(), "Template.open_r: pipeline ends width SINK");
+        assert!(matches!(sink.open("x", "r"), Err(Error::ReadFromSink)));
+        sink.prepend("cat", "--").unwrap(); // prepending to a SINK is fine
 
-    let mut source = Template::new();
-    source.prepend("echo", ".-").unwrap();
-    assert_eq!(
-        msg(source.prepend("cat", "--")),
-        "Template.prepend: already begins with SOURCE"
-    );
-    let err = source.open_write("x").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "Template.open_w: pipeline begins with SOURCE"
-    );
-    source.append("cat", "--").unwrap(); // appending to a SOURCE is fine
+        let mut source = Template::new();
+        source.prepend("echo", ".-").unwrap();
+        assert_eq!(
+            msg(source.prepend("cat", "--")),
+            "Template.prepend: already begins with SOURCE"
+        );
+        let err = source.open_write("x").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Template.open_w: pipeline begins with SOURCE"
+        );
+        source.append("cat", "--").unwrap(); // appending to a SOURCE is fine
 
-    let err = Template::new().open("x", "rw").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "Template.open: rw must be 'r' or 'w', not 'rw'"
-    );
-    let err = Template::new().copy("a\0", "").unwrap_err();
-    assert!(matches!(err, Error::NulByte { .. }), "{err:?}");
+        let err = Template::new().open("x", "rw").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Template.open: rw must be 'r' or 'w', not 'rw'"
+        );
+        let err = Template::new().copy("a\0", "").unwrap_err();
+        assert!(matches!(err, Error::NulByte { .. }), "{err:?}");
 
-    // reset and clone.
-    let copy = t.clone();
-    t.reset();
-    assert!(t.steps().is_empty());
-    assert_eq!(copy.steps().len(), 3);
+        // reset and clone.
+        let copy = t.clone();
+        t.reset();
+        assert!(t.steps().is_empty());
+        assert_eq!(copy.steps().len(), 3);
+    });
 }
 
 #[test]
@@ -402,41 +406,44 @@ fn file_names_are_quoted_and_injection_runs_nothing() {
 
 #[test]
 fn shlex_quote_vectors() {
-    // CPython's Lib/test/test_shlex.py, testQuote.
-    let safeunquoted = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_-+=:,./";
-    let unicode_sample = ["\u{e9}", "\u{e0}", "\u{df}"];
-    let mut unsafe_chars: Vec<String> = "\"`$\\!".chars().map(String::from).collect();
-    unsafe_chars.extend(unicode_sample.iter().map(|u| u.to_string()));
-    assert_eq!(quote("").unwrap(), "''");
-    assert_eq!(quote(safeunquoted).unwrap(), safeunquoted);
-    assert_eq!(quote("test file name").unwrap(), "'test file name'");
-    for u in &unsafe_chars {
-        assert_eq!(
-            quote(&format!("test{u}name")).unwrap(),
-            format!("'test{u}name'")
-        );
-    }
-    for u in &unsafe_chars {
-        assert_eq!(
-            quote(&format!("test{u}'name'")).unwrap(),
-            format!("'test{u}'\"'\"'name'\"'\"''")
-        );
-    }
-    // And the edges of the safe set.
-    for safe in [
-        "@", "%", "+", "=", ":", ",", ".", "/", "_", "-", "-n", "a=b",
-    ] {
-        assert_eq!(quote(safe).unwrap(), safe);
-    }
-    for unsafe_ in [
-        "~", "#", "&", ";", "|", "*", "?", "[", "{", "(", "<", " ", "\t", "\n", "!",
-    ] {
-        assert_eq!(quote(unsafe_).unwrap(), format!("'{unsafe_}'"));
-    }
-    assert_eq!(quote("'").unwrap(), "''\"'\"''");
-    assert!(matches!(quote("a\0"), Err(Error::NulByte { .. })));
-    assert_eq!(quote_bytes(b"\xff").unwrap(), b"'\xff'");
-    assert!(quote_bytes(b"\0").is_err());
+    within(LIMIT, || {
+        // CPython's Lib/test/test_shlex.py, testQuote.
+        let safeunquoted =
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_-+=:,./";
+        let unicode_sample = ["\u{e9}", "\u{e0}", "\u{df}"];
+        let mut unsafe_chars: Vec<String> = "\"`$\\!".chars().map(String::from).collect();
+        unsafe_chars.extend(unicode_sample.iter().map(|u| u.to_string()));
+        assert_eq!(quote("").unwrap(), "''");
+        assert_eq!(quote(safeunquoted).unwrap(), safeunquoted);
+        assert_eq!(quote("test file name").unwrap(), "'test file name'");
+        for u in &unsafe_chars {
+            assert_eq!(
+                quote(&format!("test{u}name")).unwrap(),
+                format!("'test{u}name'")
+            );
+        }
+        for u in &unsafe_chars {
+            assert_eq!(
+                quote(&format!("test{u}'name'")).unwrap(),
+                format!("'test{u}'\"'\"'name'\"'\"''")
+            );
+        }
+        // And the edges of the safe set.
+        for safe in [
+            "@", "%", "+", "=", ":", ",", ".", "/", "_", "-", "-n", "a=b",
+        ] {
+            assert_eq!(quote(safe).unwrap(), safe);
+        }
+        for unsafe_ in [
+            "~", "#", "&", ";", "|", "*", "?", "[", "{", "(", "<", " ", "\t", "\n", "!",
+        ] {
+            assert_eq!(quote(unsafe_).unwrap(), format!("'{unsafe_}'"));
+        }
+        assert_eq!(quote("'").unwrap(), "''\"'\"''");
+        assert!(matches!(quote("a\0"), Err(Error::NulByte { .. })));
+        assert_eq!(quote_bytes(b"\xff").unwrap(), b"'\xff'");
+        assert!(quote_bytes(b"\0").is_err());
+    });
 }
 
 #[test]
