@@ -101,6 +101,7 @@ fn communicate_without_a_timeout() {
 }
 
 #[test]
+#[cfg_attr(not(target_os = "linux"), ignore = "checks processes through /proc")]
 fn a_grandchild_holding_the_pipe_is_killed_with_the_group() {
     within(LIMIT, || {
         // The shell exits at once; the background sleep keeps stdout open.
@@ -133,6 +134,7 @@ fn a_grandchild_holding_the_pipe_is_killed_with_the_group() {
 }
 
 #[test]
+#[cfg_attr(not(target_os = "linux"), ignore = "checks processes through /proc")]
 fn timeout_kills_and_reaps_and_keeps_partial_output() {
     within(LIMIT, || {
         let mut cmd = sh("echo partial; echo oops >&2; exec sleep 1000");
@@ -203,6 +205,7 @@ fn a_reaped_child_is_never_signalled() {
 }
 
 #[test]
+#[cfg_attr(not(target_os = "linux"), ignore = "checks processes through /proc")]
 fn group_kill_reaches_every_member() {
     within(LIMIT, || {
         let mut cmd = sh("sleep 1000 & echo $!; wait");
@@ -230,6 +233,7 @@ fn input_without_a_stdin_pipe_is_an_error() {
 }
 
 #[test]
+#[cfg_attr(not(target_os = "linux"), ignore = "checks processes through /proc")]
 fn dropping_an_unreaped_child_leaves_no_zombie() {
     within(LIMIT, || {
         let child = Child::spawn(Command::new("true").stdin(Stdio::null())).unwrap();

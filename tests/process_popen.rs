@@ -62,6 +62,7 @@ fn an_interactive_engine_line_by_line() {
 }
 
 #[test]
+#[cfg_attr(not(target_os = "linux"), ignore = "checks processes through /proc")]
 fn drop_kills_a_child_that_ignores_eof_and_leaves_no_zombie() {
     within(LIMIT, || {
         let mut stubborn = process::popen2("exec sleep 1000").unwrap();
@@ -74,6 +75,7 @@ fn drop_kills_a_child_that_ignores_eof_and_leaves_no_zombie() {
 }
 
 #[test]
+#[cfg_attr(not(target_os = "linux"), ignore = "checks processes through /proc")]
 fn drop_reaps_a_child_that_ends_on_eof() {
     within(LIMIT, || {
         let mut cat = process::popen2("cat").unwrap();

@@ -103,7 +103,7 @@ fn every_kind_runs() {
         // A SOURCE needs no input; a SINK gives no output.
         let mut src = Template::new();
         src.prepend("printf 'x\\ny\\n'", ".-").unwrap();
-        src.append("tac", "--").unwrap();
+        src.append("sort -r", "--").unwrap();
         assert_eq!(read_all(&src, ""), "y\nx\n");
         let sunk = dir.join("sunk.txt");
         let mut sink = Template::new();
