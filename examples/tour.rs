@@ -19,4 +19,29 @@ fn main() {
         "Queue with a maximum size (queue-example-2): Ring, capacity 3, 2 workers",
         seed::bounded_queue::run,
     );
+    #[cfg(unix)]
+    {
+        section(
+            "The commands module (commands-example-1): getstatusoutput(\"ls -l\")",
+            seed::commands::run,
+        );
+        section(
+            "The pipes module (pipes-example-1): Template, sort | uniq",
+            seed::pipes::run,
+        );
+        section(
+            "The popen2 module (popen2-example-1): sorting two strings",
+            seed::popen2::run_sort,
+        );
+        section(
+            "The popen2 module (popen2-example-2): an interactive engine (sh stand-in for gnuchess)",
+            seed::popen2::run_chess,
+        );
+        section(
+            "The signal module (signal-example-1): SIGALRM cuts a 200 s sleep short",
+            seed::signal::run,
+        );
+    }
+    #[cfg(not(unix))]
+    println!("(the process and signal sections are Unix only)");
 }

@@ -14,6 +14,9 @@
 //!   bounded, with the same operations.
 //! - [`channel`]: `std::sync::mpsc`'s API (unbounded, bounded and rendezvous channels)
 //!   on those queues, with senders *and* receivers that clone (MPMC).
+//! - On Unix, [`process`] (Python's `commands`, `pipes` and `popen2`, and a `Child` with
+//!   timeouts and process-group kills) and [`signal`] (handlers that run on a thread,
+//!   never in signal context; alarms and an interruptible sleep).
 //!
 //! Every queue shares the same names and the same [error types](TryPopError), and the
 //! same parking layer.
@@ -76,11 +79,17 @@ mod backoff;
 pub mod channel;
 mod error;
 mod park;
+#[cfg(unix)]
+pub mod process;
 mod queue;
 mod reclaim;
 mod ring;
 mod shim;
+#[cfg(unix)]
+pub mod signal;
 mod stack;
+#[cfg(unix)]
+mod sys;
 mod tasks;
 
 pub use error::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};

@@ -5,6 +5,14 @@
 #![allow(dead_code)]
 
 pub mod bounded_queue;
+#[cfg(unix)]
+pub mod commands;
+#[cfg(unix)]
+pub mod pipes;
+#[cfg(unix)]
+pub mod popen2;
+#[cfg(unix)]
+pub mod signal;
 pub mod unbounded_queue;
 
 use std::time::Duration;
