@@ -296,11 +296,11 @@ impl<T> Stack<T> {
         // Acquire if bounded: pairs with the Release CAS that published the top node (as
         // in `take`), so its depth is visible. Unbounded: Relaxed, the push never reads
         // through `head`; the CAS decides.
-        let mut head = self.head.load(if guard.is_some() {
-            Ordering::Acquire
+        let mut head = if guard.is_some() {
+            self.head.load(Ordering::Acquire)
         } else {
-            Ordering::Relaxed
-        });
+            self.head.load(Ordering::Relaxed)
+        };
         loop {
             let top = top_of(head);
             // Closed, or full: hand the item back. (`Some(true)`: full.)
@@ -343,18 +343,13 @@ impl<T> Stack<T> {
             owned.next.with_mut(|next| unsafe { *next = top });
             // Release: publishes the node's item, `next` and `depth` to the pop that
             // loads it (and, through the release sequence of later CASes on `head`, to
-            // every thread that reaches it later). Acquire on failure if bounded (we read
-            // the new top's depth next), else Relaxed: we only retry.
-            match self.head.compare_exchange_weak(
-                head,
-                node,
-                Ordering::Release,
-                if guard.is_some() {
-                    Ordering::Acquire
-                } else {
-                    Ordering::Relaxed
-                },
-            ) {
+            // every thread that reaches it later). Acquire on failure: a bounded push
+            // reads the new top's depth next (as the load above; an unbounded push
+            // would need only Relaxed, and pays nothing for it on x86).
+            match self
+                .head
+                .compare_exchange_weak(head, node, Ordering::Release, Ordering::Acquire)
+            {
                 Ok(_) => break,
                 Err(current) => {
                     head = current;
@@ -363,8 +358,11 @@ impl<T> Stack<T> {
             }
         }
         drop(guard);
-        // Relaxed: a count; `push_counted` below fences before it reads `done`.
-        self.pushed.fetch_add(1, Ordering::Relaxed);
+        // SeqCst: one of the four accesses `Tasks::push_counted` explains (a pop and its
+        // `task_done` may be counted before this push).
+        // audit: keep - production pairing of two notifiers; under loom the handshake's
+        // fence(SeqCst) already orders it, so no model can tell it from Relaxed.
+        self.pushed.fetch_add(1, Ordering::SeqCst);
         self.tasks.push_counted(|| self.pushed_count());
         self.poppers.notify();
         Ok(())
@@ -846,8 +844,10 @@ impl<T> Stack<T> {
 
     /// How many pushes have ever completed.
     fn pushed_count(&self) -> usize {
-        // Relaxed: a count, ordered by the callers (see `crate::tasks`).
-        self.pushed.load(Ordering::Relaxed)
+        // SeqCst: read by `task_done` after its count; see `Tasks::push_counted`. (A
+        // plain load on x86.)
+        // audit: keep - as the `fetch_add` in `link`.
+        self.pushed.load(Ordering::SeqCst)
     }
 
     /// How many pops have ever completed.

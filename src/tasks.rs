@@ -54,11 +54,15 @@ impl Tasks {
             );
             // Release: pairs with the Acquire load in `join` (so the work a worker did
             // before calling `task_done` is visible to the thread that returns from
-            // `join`) and with the Acquire loads above.
+            // `join`) and with the Acquire loads above. SeqCst on top: see
+            // `push_counted` (free on x86, where every RMW is a full barrier).
+            // audit: keep - SeqCst is for the production build's late-counted pushes
+            // (see `push_counted`); under loom the handshake's fence(SeqCst) already
+            // orders that pair, so no model can tell it from Release.
             match self.done.compare_exchange_weak(
                 done,
                 done + 1,
-                Ordering::Release,
+                Ordering::SeqCst,
                 Ordering::Acquire,
             ) {
                 Ok(_) => break,
@@ -78,18 +82,31 @@ impl Tasks {
         // audit: keep - loom cannot kill Relaxed here: every pop before this runs a
         // `notify` whose fence(SeqCst) in loom builds already releases those writes. In
         // production that fence is a compiler fence, which releases nothing.
-        let done = self.done.fetch_add(count, Ordering::Release) + count;
+        // SeqCst: as in `task_done` (see `push_counted`).
+        let done = self.done.fetch_add(count, Ordering::SeqCst) + count;
         self.wake_joiners_if_all_done(done, pushed);
     }
 
     /// For a queue that counts a push only after its item can be popped (the `Stack`):
     /// a pop and its `task_done` may then come before the count, and the count itself
     /// is the update that lets `join` return. Call it after counting a push.
+    ///
+    /// Two notifiers then depend on each other: the pusher (writes `pushed`, reads
+    /// `done`) and the last `task_done` (writes `done`, reads `pushed`). At least one of
+    /// them must see the other's write, or neither wakes the joiner. The parking
+    /// handshake does not cover that: in production its notifier side is only a
+    /// compiler fence (the waiter pays with `membarrier`). So the four accesses are
+    /// `SeqCst` (the push count's `fetch_add` and the `pushed` load in the queue, the
+    /// `done` CAS/`fetch_add` and the load below): in their single total order, the
+    /// later of the two writes comes before the other thread's read. On x86 this costs
+    /// nothing: RMWs are full barriers and `SeqCst` loads are plain loads.
     pub(crate) fn push_counted(&self, pushed: impl Fn() -> usize) {
-        // As `wake_joiners_if_all_done`; `done` is read only when a joiner is registered.
-        // Acquire: as the load in `join`.
+        // `done` is read only when a joiner is registered.
+        // audit: keep - SeqCst for the production pairing above; under loom the
+        // handshake's fence(SeqCst) inside `notify_all_if` orders it, so no model can
+        // tell it from Acquire.
         self.joiners
-            .notify_all_if(|| self.done.load(Ordering::Acquire) == pushed());
+            .notify_all_if(|| self.done.load(Ordering::SeqCst) == pushed());
     }
 
     fn wake_joiners_if_all_done(&self, done: usize, pushed: impl Fn() -> usize) {

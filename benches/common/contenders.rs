@@ -2,9 +2,10 @@
 //! ([`Contender`]: a producer handle, a consumer handle, a constructor), and the
 //! families that group them.
 //!
-//! - parkq: `Queue`, `Ring`, and `parkq::channel` (unbounded and bounded);
+//! - parkq: `Queue`, `Ring`, `Stack`, and `parkq::channel` (unbounded and bounded);
 //! - blocking peers: std `mpsc`, crossbeam-channel, kanal, flume, and a
-//!   `Mutex<VecDeque>` + `Condvar` queue written here (Python's `queue.Queue` design);
+//!   `Mutex<VecDeque>` + `Condvar` queue written here (Python's `queue.Queue` design),
+//!   and the same used as a stack (`Mutex<Vec>` + `Condvar`, Python's `LifoQueue`);
 //! - non-blocking peers (crossbeam-queue's `SegQueue` and `ArrayQueue`,
 //!   concurrent-queue): they have no way to wait, so they wait by spin-then-yield
 //!   ([`SpinYield`]) and carry `(spin-yield)` in their label.
@@ -362,6 +363,8 @@ pub struct CondvarQueue {
     not_full: Condvar,
     /// `None` for unbounded, else the most items the queue holds.
     capacity: Option<usize>,
+    /// Pops take the newest item (a stack: the deque used as a `Vec`).
+    lifo: bool,
 }
 
 pub struct CondvarState {
@@ -374,8 +377,9 @@ pub struct CondvarState {
 }
 
 impl CondvarQueue {
-    fn new(capacity: Option<usize>) -> Self {
+    fn new(capacity: Option<usize>, lifo: bool) -> Self {
         CondvarQueue {
+            lifo,
             state: Mutex::new(CondvarState {
                 items: VecDeque::with_capacity(capacity.unwrap_or(0)),
                 closed: false,
@@ -406,7 +410,12 @@ impl CondvarQueue {
     fn pop(&self) -> Option<u64> {
         let mut state = self.state.lock().unwrap();
         loop {
-            if let Some(item) = state.items.pop_front() {
+            let item = if self.lifo {
+                state.items.pop_back()
+            } else {
+                state.items.pop_front()
+            };
+            if let Some(item) = item {
                 let wake = state.waiting_to_push > 0;
                 drop(state);
                 if wake {
@@ -450,8 +459,50 @@ impl Contender for MutexVecDeque {
     type Tx = Producers<CondvarQueue>;
     type Rx = Arc<CondvarQueue>;
     fn new(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
-        let queue = Arc::new(CondvarQueue::new(capacity));
+        let queue = Arc::new(CondvarQueue::new(capacity, false));
         (Producers::new(queue.clone(), CondvarQueue::close), queue)
+    }
+}
+
+/// A stack under one lock (the same queue, popping the newest item): Python's
+/// `LifoQueue` design.
+pub struct MutexVec;
+impl Contender for MutexVec {
+    const NAME: &'static str = "Mutex<Vec>+Condvar";
+    type Tx = Producers<CondvarQueue>;
+    type Rx = Arc<CondvarQueue>;
+    fn new(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
+        let queue = Arc::new(CondvarQueue::new(capacity, true));
+        (Producers::new(queue.clone(), CondvarQueue::close), queue)
+    }
+}
+
+// parkq::Stack: the last producer closes; pop returns None after.
+
+pub struct ParkqStack;
+impl Tx for Producers<parkq::Stack<u64>> {
+    fn send(&self, item: u64) {
+        self.queue.push(item).expect("stack is open");
+    }
+}
+impl Rx for Arc<parkq::Stack<u64>> {
+    fn recv(&self) -> Option<u64> {
+        self.pop()
+    }
+    fn another(&self) -> Option<Self> {
+        Some(self.clone())
+    }
+}
+impl Contender for ParkqStack {
+    const NAME: &'static str = "parkq::Stack";
+    type Tx = Producers<parkq::Stack<u64>>;
+    type Rx = Arc<parkq::Stack<u64>>;
+    fn new(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
+        let stack = Arc::new(capacity.map_or_else(parkq::Stack::new, parkq::Stack::bounded));
+        let end = |s: &parkq::Stack<u64>| {
+            s.close();
+        };
+        (Producers::new(stack.clone(), end), stack)
     }
 }
 
@@ -530,5 +581,12 @@ pub fn families() -> Vec<Family> {
         },
         bounded("bounded_cap1", 1),
         bounded("bounded_cap1024", 1024),
+        // LIFO, unbounded. No published lock-free stack crate is a peer yet: none is
+        // maintained with a blocking API, and a dependency needs a reason.
+        Family {
+            name: "lifo",
+            capacity: None,
+            entries: vec![entry::<ParkqStack>(), entry::<MutexVec>()],
+        },
     ]
 }
