@@ -58,19 +58,19 @@ pub struct Child {
     status: Option<Status>,
 }
 
+/// What std stores in place of a program name, argument or working directory that holds
+/// a NUL byte; it then refuses to spawn (the only spawn error without an errno).
+const NUL_PLACEHOLDER: &str = "<string-with-nul>";
+
 /// Refuses what no `exec` can run, before `spawn` turns it into a vaguer error.
 fn check_command(cmd: &Command) -> Result<(), Error> {
     let program = cmd.get_program();
     if program.is_empty() {
         return Err(Error::EmptyCommand);
     }
-    if program.as_bytes().contains(&0) {
-        return Err(Error::NulByte {
-            what: format!("{program:?}"),
-        });
-    }
     if let Some(dir) = cmd.get_current_dir() {
-        if !dir.is_dir() {
+        // A directory name holding a NUL is left for `spawn` to refuse (see `nul_holder`).
+        if dir.as_os_str() != NUL_PLACEHOLDER && !dir.is_dir() {
             return Err(Error::NoSuchDirectory {
                 program: program.to_owned(),
                 dir: dir.to_owned(),
@@ -80,8 +80,36 @@ fn check_command(cmd: &Command) -> Result<(), Error> {
     Ok(())
 }
 
+/// Names what held the NUL byte std refused. std keeps only its placeholder for a
+/// program name, argument or directory, so the string itself is lost; environment
+/// variables are kept whole.
+fn nul_holder(cmd: &Command) -> String {
+    let program = cmd.get_program();
+    if program == NUL_PLACEHOLDER {
+        return "the program name".into();
+    }
+    if let Some(i) = cmd.get_args().position(|arg| arg == NUL_PLACEHOLDER) {
+        return format!("argument {} of {program:?}", i + 1);
+    }
+    if cmd
+        .get_current_dir()
+        .is_some_and(|dir| dir.as_os_str() == NUL_PLACEHOLDER)
+    {
+        return format!("the working directory of {program:?}");
+    }
+    let has_nul = |s: &OsStr| s.as_bytes().contains(&0);
+    if let Some((key, _)) = cmd
+        .get_envs()
+        .find(|(key, value)| has_nul(key) || value.is_some_and(has_nul))
+    {
+        return format!("the environment variable {key:?} of {program:?}");
+    }
+    format!("an argument or environment variable of {program:?}")
+}
+
 /// Names the cause of a failed spawn.
-fn spawn_error(program: &OsStr, err: io::Error) -> Error {
+fn spawn_error(cmd: &Command, err: io::Error) -> Error {
+    let program = cmd.get_program();
     match err.raw_os_error() {
         Some(libc::ENOENT) | Some(libc::ENOTDIR) => Error::NotFound {
             program: program.to_owned(),
@@ -90,10 +118,9 @@ fn spawn_error(program: &OsStr, err: io::Error) -> Error {
             program: program.to_owned(),
             source: err,
         },
-        // std replaces a string holding a NUL (in an argument or the environment) with a
-        // placeholder and refuses to spawn: the only error it raises without an errno.
+        // std refuses a string holding a NUL without calling exec.
         None if err.kind() == io::ErrorKind::InvalidInput => Error::NulByte {
-            what: format!("an argument or environment variable of {program:?}"),
+            what: nul_holder(cmd),
         },
         _ => Error::io(program, err),
     }
@@ -107,8 +134,8 @@ impl Child {
     ///
     /// # Errors
     ///
-    /// [`Error::EmptyCommand`] for an empty program, [`Error::NulByte`] if the program or
-    /// an argument holds a NUL, [`Error::NoSuchDirectory`] if the working directory is
+    /// [`Error::EmptyCommand`] for an empty program, [`Error::NulByte`] if the program, an
+    /// argument, the working directory or an environment variable holds a NUL, [`Error::NoSuchDirectory`] if the working directory is
     /// missing, [`Error::NotFound`] if no such program exists, [`Error::NotExecutable`]
     /// if it cannot be executed, [`Error::Io`] for anything else.
     ///
@@ -162,7 +189,7 @@ impl Child {
                 group,
                 status: None,
             }),
-            Err(err) => Err(spawn_error(&program, err)),
+            Err(err) => Err(spawn_error(cmd, err)),
         }
     }
 
