@@ -334,6 +334,19 @@ impl Child {
         }
     }
 
+    /// Waits up to `grace` for the child to end, then kills it (its group, if it leads
+    /// one); reaps it either way, ignoring errors: the drops of [`Popen2`] and of the
+    /// `Template` pipes.
+    ///
+    /// [`Popen2`]: super::Popen2
+    pub(crate) fn reap_within(&mut self, grace: Duration) {
+        if let Ok(Some(_)) = self.wait_timeout(grace) {
+            return;
+        }
+        let _ = self.kill();
+        let _ = self.wait();
+    }
+
     /// Sends `signal` to the child, or to its whole group if it leads one.
     ///
     /// Does nothing once the child has been reaped: its pid may already name another
