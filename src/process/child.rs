@@ -422,7 +422,7 @@ impl Child {
     /// cmd.args(["-c", "echo partial; exec sleep 60"]);
     /// cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     /// let mut child = Child::spawn_in_group(&mut cmd).unwrap();
-    /// match child.communicate(b"", Some(Duration::from_millis(300))) {
+    /// match child.communicate(b"", Some(Duration::from_secs(1))) {
     ///     Err(Error::Timeout { stdout, .. }) => assert_eq!(stdout, b"partial\n"),
     ///     other => panic!("expected a timeout, got {other:?}"),
     /// }
