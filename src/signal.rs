@@ -496,13 +496,18 @@ pub fn raise(signal: i32) -> Result<(), Error> {
     sys::raise(signal).map_err(Error::Io)
 }
 
+/// The longest [`alarm`], in seconds: 10^8 (a little over three years). macOS and the
+/// BSDs refuse longer interval timers.
+pub const MAX_ALARM_SECS: u32 = 100_000_000;
+
 /// Schedules `SIGALRM` in `secs` seconds, replacing any alarm already set; 0 cancels
 /// it: Python's `signal.alarm`. Does not block.
 ///
 /// Returns the previous alarm's remaining time in whole seconds (rounded to nearest, at
-/// least 1), or `None` if none was set. (Python returns 0 for "none", and glibc's
-/// `alarm` can also return 0 for an alarm less than half a second away; `None` says
-/// which.)
+/// least 1, as `alarm(2)` rounds), or `None` if none was set (Python's 0).
+///
+/// `secs` is capped at [`MAX_ALARM_SECS`] (about three years), the most the BSDs'
+/// `setitimer` accepts, so the call cannot fail on any Unix.
 ///
 /// The alarm is `ITIMER_REAL`, shared with [`set_itimer`]`(`[`Timer::Real`]`, ..)`.
 /// With no handler for `SIGALRM` (see [`on`], [`wait_for`]), the alarm ends the
@@ -516,14 +521,17 @@ pub fn raise(signal: i32) -> Result<(), Error> {
 /// assert_eq!(signal::alarm(100), None);
 /// assert_eq!(signal::alarm(0), Some(100)); // cancelled
 /// assert_eq!(signal::cancel_alarm(), None);
+///
+/// signal::alarm(u32::MAX);
+/// assert_eq!(signal::cancel_alarm(), Some(signal::MAX_ALARM_SECS));
 /// ```
 pub fn alarm(secs: u32) -> Option<u32> {
     let (previous, _) = sys::setitimer(
         libc::ITIMER_REAL,
-        Duration::from_secs(u64::from(secs)),
+        Duration::from_secs(u64::from(secs.min(MAX_ALARM_SECS))),
         Duration::ZERO,
     )
-    .expect("setitimer(ITIMER_REAL) with a valid value cannot fail");
+    .expect("setitimer(ITIMER_REAL) with at most 10^8 s cannot fail");
     if previous.is_zero() {
         return None;
     }
@@ -572,7 +580,8 @@ impl Timer {
 ///
 /// # Errors
 ///
-/// [`Error::Io`] if `setitimer` refuses (a value too large for the system).
+/// [`Error::Io`] if `setitimer` refuses: Linux accepts any value (times beyond its
+/// range saturate), macOS and the BSDs refuse more than 10^8 s.
 ///
 /// # Examples
 ///

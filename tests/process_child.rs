@@ -111,8 +111,9 @@ fn a_grandchild_holding_the_pipe_is_killed_with_the_group() {
             .stderr(Stdio::null());
         let mut child = Child::spawn_in_group(&mut cmd).unwrap();
         let start = Instant::now();
+        // Long enough for the shell to start and print under load: the pid must be in.
         let err = child
-            .communicate(b"", Some(Duration::from_millis(500)))
+            .communicate(b"", Some(Duration::from_secs(2)))
             .unwrap_err();
         let took = start.elapsed();
         assert!(took < Duration::from_secs(10), "took {took:?}");
@@ -122,7 +123,7 @@ fn a_grandchild_holding_the_pipe_is_killed_with_the_group() {
         else {
             panic!("expected a timeout, got {err:?}");
         };
-        assert_eq!(timeout, Duration::from_millis(500));
+        assert_eq!(timeout, Duration::from_secs(2));
         let grandchild: u32 = String::from_utf8(stdout).unwrap().trim().parse().unwrap();
         assert!(
             eventually(Duration::from_secs(10), || dead(grandchild)),
@@ -143,7 +144,8 @@ fn timeout_kills_and_reaps_and_keeps_partial_output() {
             .stderr(Stdio::piped());
         let mut child = Child::spawn(&mut cmd).unwrap();
         let pid = child.id();
-        match child.communicate(b"", Some(Duration::from_millis(300))) {
+        // Long enough for the shell to start and write under load.
+        match child.communicate(b"", Some(Duration::from_secs(2))) {
             Err(Error::Timeout { stdout, stderr, .. }) => {
                 assert_eq!(stdout, b"partial\n");
                 assert_eq!(stderr, b"oops\n");

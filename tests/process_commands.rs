@@ -89,8 +89,17 @@ fn not_executable_missing_directory_empty_and_nul() {
         std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
         let err = Child::spawn(Command::new(&script).stdin(Stdio::null())).unwrap_err();
-        assert!(matches!(err, Error::NotExecutable { .. }), "{err:?}");
-        assert!(err.to_string().contains("not executable"), "{err}");
+        match &err {
+            Error::NotExecutable { program, source } => {
+                assert_eq!(program, script.as_os_str());
+                assert_eq!(source.kind(), std::io::ErrorKind::PermissionDenied);
+            }
+            other => panic!("expected NotExecutable, got {other:?}"),
+        }
+        assert_eq!(
+            err.to_string(),
+            format!("{script:?}: not executable (Permission denied (os error 13))")
+        );
         assert!(std::error::Error::source(&err).is_some());
 
         // A directory is not a program either.
@@ -111,14 +120,40 @@ fn not_executable_missing_directory_empty_and_nul() {
             }
             other => panic!("expected NoSuchDirectory, got {other:?}"),
         }
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "\"true\": working directory {} does not exist",
+                missing.display()
+            )
+        );
 
         let err = Child::spawn(Command::new("").stdin(Stdio::null())).unwrap_err();
         assert!(matches!(err, Error::EmptyCommand));
-        let err = Child::spawn(Command::new("echo").arg("a\0b").stdin(Stdio::null())).unwrap_err();
-        assert!(matches!(err, Error::NulByte { .. }), "{err:?}");
-        let err = Child::spawn(Command::new("ec\0ho").stdin(Stdio::null())).unwrap_err();
-        assert!(matches!(err, Error::NulByte { .. }), "{err:?}");
-        assert!(err.to_string().ends_with("contains a NUL byte"), "{err}");
+        assert_eq!(err.to_string(), "empty command");
+
+        // Each NUL is named by where it is (std keeps only a placeholder for the string).
+        let nul = |cmd: &mut Command| {
+            let err = Child::spawn(cmd.stdin(Stdio::null())).unwrap_err();
+            assert!(matches!(err, Error::NulByte { .. }), "{err:?}");
+            err.to_string()
+        };
+        assert_eq!(
+            nul(&mut Command::new("ec\0ho")),
+            "the program name contains a NUL byte"
+        );
+        assert_eq!(
+            nul(Command::new("echo").args(["ok", "a\0b"])),
+            "argument 2 of \"echo\" contains a NUL byte"
+        );
+        assert_eq!(
+            nul(Command::new("true").current_dir("/t\0mp")),
+            "the working directory of \"true\" contains a NUL byte"
+        );
+        assert_eq!(
+            nul(Command::new("true").env("PARKQ_X", "a\0b")),
+            "the environment variable \"PARKQ_X\" of \"true\" contains a NUL byte"
+        );
 
         let err = process::getstatusoutput("").unwrap_err();
         assert!(matches!(Error::from_io(&err), Some(Error::EmptyCommand)));

@@ -227,6 +227,21 @@ fn temporary_files_are_removed() {
             leftover_temps()
         );
 
+        // A pipeline killed by the reader's drop (SIGKILL: its trap cannot run) loses
+        // them too.
+        let mut stuck = Template::new();
+        stuck
+            .append("sort $IN >$OUT; exec sleep 1000", "ff")
+            .unwrap();
+        let r = stuck.open_read(s(&input)).unwrap();
+        assert_eq!(leftover_temps().len(), 1, "the step's output file exists");
+        drop(r); // after its 1 s grace, kills the group
+        assert!(
+            leftover_temps().is_empty(),
+            "a killed pipeline left {:?}",
+            leftover_temps()
+        );
+
         // A failing step still removes them (the script's last command is rm).
         let mut bad = Template::new();
         bad.append("false $IN $OUT", "ff").unwrap();
@@ -390,6 +405,17 @@ fn file_names_are_quoted_and_injection_runs_nothing() {
             let out = PathBuf::from(format!("{}.out", s(&path)));
             assert!(f.copy(s(&path), s(&out)).unwrap().success());
             assert_eq!(std::fs::read_to_string(&out).unwrap(), "safe\n", "{name:?}");
+            // The very scripts `copy` runs, with their output captured: an injected
+            // `echo PWNED` would show here.
+            for script in [
+                t.makepipeline(s(&path), s(&out)),
+                f.makepipeline(s(&path), s(&out)),
+            ] {
+                let script = script.unwrap();
+                let (status, output) = process::getstatusoutput(&script).unwrap();
+                assert!(status.success(), "{script:?}: {output}");
+                assert_eq!(output, "", "{script:?} printed something");
+            }
         }
         // Even an unquoted `$IN` only splits words: expansions are never re-parsed as
         // commands.

@@ -58,19 +58,19 @@ pub struct Child {
     status: Option<Status>,
 }
 
+/// What std stores in place of a program name, argument or working directory that holds
+/// a NUL byte; it then refuses to spawn (the only spawn error without an errno).
+const NUL_PLACEHOLDER: &str = "<string-with-nul>";
+
 /// Refuses what no `exec` can run, before `spawn` turns it into a vaguer error.
 fn check_command(cmd: &Command) -> Result<(), Error> {
     let program = cmd.get_program();
     if program.is_empty() {
         return Err(Error::EmptyCommand);
     }
-    if program.as_bytes().contains(&0) {
-        return Err(Error::NulByte {
-            what: format!("{program:?}"),
-        });
-    }
     if let Some(dir) = cmd.get_current_dir() {
-        if !dir.is_dir() {
+        // A directory name holding a NUL is left for `spawn` to refuse (see `nul_holder`).
+        if dir.as_os_str() != NUL_PLACEHOLDER && !dir.is_dir() {
             return Err(Error::NoSuchDirectory {
                 program: program.to_owned(),
                 dir: dir.to_owned(),
@@ -80,8 +80,36 @@ fn check_command(cmd: &Command) -> Result<(), Error> {
     Ok(())
 }
 
+/// Names what held the NUL byte std refused. std keeps only its placeholder for a
+/// program name, argument or directory, so the string itself is lost; environment
+/// variables are kept whole.
+fn nul_holder(cmd: &Command) -> String {
+    let program = cmd.get_program();
+    if program == NUL_PLACEHOLDER {
+        return "the program name".into();
+    }
+    if let Some(i) = cmd.get_args().position(|arg| arg == NUL_PLACEHOLDER) {
+        return format!("argument {} of {program:?}", i + 1);
+    }
+    if cmd
+        .get_current_dir()
+        .is_some_and(|dir| dir.as_os_str() == NUL_PLACEHOLDER)
+    {
+        return format!("the working directory of {program:?}");
+    }
+    let has_nul = |s: &OsStr| s.as_bytes().contains(&0);
+    if let Some((key, _)) = cmd
+        .get_envs()
+        .find(|(key, value)| has_nul(key) || value.is_some_and(has_nul))
+    {
+        return format!("the environment variable {key:?} of {program:?}");
+    }
+    format!("an argument or environment variable of {program:?}")
+}
+
 /// Names the cause of a failed spawn.
-fn spawn_error(program: &OsStr, err: io::Error) -> Error {
+fn spawn_error(cmd: &Command, err: io::Error) -> Error {
+    let program = cmd.get_program();
     match err.raw_os_error() {
         Some(libc::ENOENT) | Some(libc::ENOTDIR) => Error::NotFound {
             program: program.to_owned(),
@@ -90,10 +118,9 @@ fn spawn_error(program: &OsStr, err: io::Error) -> Error {
             program: program.to_owned(),
             source: err,
         },
-        // std replaces a string holding a NUL (in an argument or the environment) with a
-        // placeholder and refuses to spawn: the only error it raises without an errno.
+        // std refuses a string holding a NUL without calling exec.
         None if err.kind() == io::ErrorKind::InvalidInput => Error::NulByte {
-            what: format!("an argument or environment variable of {program:?}"),
+            what: nul_holder(cmd),
         },
         _ => Error::io(program, err),
     }
@@ -107,8 +134,8 @@ impl Child {
     ///
     /// # Errors
     ///
-    /// [`Error::EmptyCommand`] for an empty program, [`Error::NulByte`] if the program or
-    /// an argument holds a NUL, [`Error::NoSuchDirectory`] if the working directory is
+    /// [`Error::EmptyCommand`] for an empty program, [`Error::NulByte`] if the program, an
+    /// argument, the working directory or an environment variable holds a NUL, [`Error::NoSuchDirectory`] if the working directory is
     /// missing, [`Error::NotFound`] if no such program exists, [`Error::NotExecutable`]
     /// if it cannot be executed, [`Error::Io`] for anything else.
     ///
@@ -162,7 +189,7 @@ impl Child {
                 group,
                 status: None,
             }),
-            Err(err) => Err(spawn_error(&program, err)),
+            Err(err) => Err(spawn_error(cmd, err)),
         }
     }
 
@@ -307,6 +334,19 @@ impl Child {
         }
     }
 
+    /// Waits up to `grace` for the child to end, then kills it (its group, if it leads
+    /// one); reaps it either way, ignoring errors: the drops of [`Popen2`] and of the
+    /// `Template` pipes.
+    ///
+    /// [`Popen2`]: super::Popen2
+    pub(crate) fn reap_within(&mut self, grace: Duration) {
+        if let Ok(Some(_)) = self.wait_timeout(grace) {
+            return;
+        }
+        let _ = self.kill();
+        let _ = self.wait();
+    }
+
     /// Sends `signal` to the child, or to its whole group if it leads one.
     ///
     /// Does nothing once the child has been reaped: its pid may already name another
@@ -382,7 +422,7 @@ impl Child {
     /// cmd.args(["-c", "echo partial; exec sleep 60"]);
     /// cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     /// let mut child = Child::spawn_in_group(&mut cmd).unwrap();
-    /// match child.communicate(b"", Some(Duration::from_millis(300))) {
+    /// match child.communicate(b"", Some(Duration::from_secs(1))) {
     ///     Err(Error::Timeout { stdout, .. }) => assert_eq!(stdout, b"partial\n"),
     ///     other => panic!("expected a timeout, got {other:?}"),
     /// }

@@ -23,7 +23,11 @@ pub enum Error {
     /// A command, argument, environment variable or file name contained a NUL byte,
     /// which no `exec` or shell can receive.
     NulByte {
-        /// What held it: the string itself (quoted, lossily decoded) when known.
+        /// What held it: the string itself (quoted, lossily decoded) when known; for
+        /// [`Child::spawn`](super::Child::spawn), which part of the command (`the program
+        /// name`, `argument 2 of "echo"`, `the working directory of "ls"`, an environment
+        /// variable), since [`Command`](std::process::Command) keeps only a placeholder
+        /// for such a string.
         what: String,
     },
     /// `exec` found no such program (`ENOENT`, with the working directory checked to

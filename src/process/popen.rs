@@ -133,13 +133,6 @@ impl Popen2 {
 impl Drop for Popen2 {
     fn drop(&mut self) {
         self.close_stdin();
-        if self.child.status().is_some() {
-            return;
-        }
-        if let Ok(Some(_)) = self.child.wait_timeout(self.grace) {
-            return;
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.child.reap_within(self.grace);
     }
 }

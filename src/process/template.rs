@@ -579,7 +579,7 @@ impl BufRead for PipeReader {
 impl Drop for PipeReader {
     fn drop(&mut self) {
         self.stdout = None;
-        end(&mut self.child);
+        self.child.reap_within(DROP_GRACE);
     }
 }
 
@@ -623,20 +623,8 @@ impl Write for PipeWriter {
 impl Drop for PipeWriter {
     fn drop(&mut self) {
         self.stdin = None;
-        end(&mut self.child);
+        self.child.reap_within(DROP_GRACE);
     }
-}
-
-/// Waits [`DROP_GRACE`] for a pipeline, then kills its group; reaps it either way.
-fn end(child: &mut Child) {
-    if child.status().is_some() {
-        return;
-    }
-    if let Ok(Some(_)) = child.wait_timeout(DROP_GRACE) {
-        return;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// An open pipeline, from [`Template::open`].
