@@ -84,7 +84,7 @@ use crossbeam_utils::CachePadded;
 use crate::backoff::Backoff;
 use crate::error::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
 use crate::park::{wait_until, Poll, WaitFor, WaitList};
-use crate::reclaim::{Liveness, Reclaimer, Retire};
+use crate::reclaim::{self, Liveness, Reclaimer, Retire};
 use crate::shim::{AtomicPtr, AtomicUsize, Ordering, UnsafeCell};
 use crate::tasks::Tasks;
 
@@ -284,12 +284,12 @@ impl<T> Stack<T> {
 
     /// One push attempt: links `item` on top, unless the stack is closed or full.
     fn link(&self, item: T) -> Result<(), Refused<T>> {
-        let node = Box::into_raw(Box::new(Node {
+        let node = reclaim::new_node(Node {
             item: UnsafeCell::new(MaybeUninit::new(item)),
             next: UnsafeCell::new(ptr::null_mut()),
             depth: UnsafeCell::new(0),
             liveness: Liveness::new(),
-        }));
+        });
         // A bounded push reads the top node's depth: it must be pinned to dereference it.
         let guard = self.is_bounded().then(|| self.reclaim.pin());
         let mut backoff = Backoff::new();
@@ -326,11 +326,14 @@ impl<T> Stack<T> {
             };
             if let Some(full) = full {
                 // SAFETY: `node` was never published: we own it.
-                let node = unsafe { Box::from_raw(node) };
+                let owned = unsafe { node_ref(node) };
                 // SAFETY: the item was written above and never moved out.
-                let item = node
+                let item = owned
                     .item
                     .with(|item| unsafe { ptr::read(item).assume_init() });
+                // SAFETY: never published, freed once; its item was moved out (the
+                // item cell is `MaybeUninit`, so freeing drops nothing).
+                unsafe { reclaim::free_unshared(node) };
                 return Err(if full {
                     Refused::Full(item)
                 } else {
@@ -946,7 +949,7 @@ impl<T> Stack<T> {
             return None;
         }
         // SAFETY: exclusive access: the node is ours, allocated and published.
-        let node = unsafe { Box::from_raw(top) };
+        let node = unsafe { node_ref(top) };
         // SAFETY: as above.
         let next = node.next.with(|next| unsafe { *next });
         let new_head = if is_closed(head.cast()) {
@@ -957,10 +960,13 @@ impl<T> Stack<T> {
         self.head.store(new_head, Ordering::Relaxed);
         self.popped.fetch_add(1, Ordering::Relaxed);
         // SAFETY: a linked node holds its item.
-        Some(
-            node.item
-                .with(|item| unsafe { ptr::read(item).assume_init() }),
-        )
+        let item = node
+            .item
+            .with(|item| unsafe { ptr::read(item).assume_init() });
+        // SAFETY: exclusive access, so no other thread can reach the node; unlinked
+        // above, freed once, its item moved out.
+        unsafe { reclaim::free_unshared(top) };
+        Some(item)
     }
 }
 
@@ -969,8 +975,8 @@ impl<T> Stack<T> {
 /// # Safety
 ///
 /// The caller holds a reclamation guard taken before it loaded `node` from `head`, or
-/// owns the node (not yet published); either way the node stays allocated while the
-/// reference is used.
+/// owns the node (not yet published, or exclusive access to the stack); either way the
+/// node stays allocated while the reference is used.
 unsafe fn node_ref<'a, T>(node: *mut Node<T>) -> &'a Node<T> {
     // SAFETY: the caller's contract.
     unsafe { &*node }
