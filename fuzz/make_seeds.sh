@@ -72,3 +72,44 @@ seed queue_concurrent leftovers_pop_loop     60 39 31 39 29 00 00
 seed queue_concurrent drainer_only           08 39 39 31 31 21 21 00 00
 seed queue_concurrent close_races            2c 39 39 3f 3c 7f 3b 31 bf 3d 00 02 2d
 seed queue_concurrent deadline_pops          64 3b 39 2b 3b 31 1b 3b 21 0b
+
+# stack_model: byte 0 picks the stack: byte % 9 == 0 unbounded, else bounded(byte % 9);
+# then one byte per operation, high nibble: 0 push, 1 try_push, 2 push_timeout(0),
+# 3 push_deadline(now), 4 try_push n, 5 pop, 6 try_pop, 7 pop_timeout(0),
+# 8 pop_deadline(now), 9 try_pop n, a close, b close_and_drain, c task_done,
+# d try_iter.take(n), e iter.take(n), f join (low nibble 0-3), task_done for everything
+# popped + join (4-7) or n rounds of try_push + try_pop (8-f, n = the list below at
+# low nibble - 8). n = [1 2 3 4 5 6 7 8 9 12 16 24 32 64 100 200][low nibble]. The
+# input length mod 3 picks the end: 0 drop, 1 into_iter, 2 into_iter half then drop.
+seed stack_model single_ops_unbounded 00 00 10 20 30 50 60 70 80 60 c0 c0 c0 c0 c0 f0
+seed stack_model full_cap1           01 00 10 20 30 40 60 10 50 c0 c0 c0 fc
+seed stack_model fill_drain_cap8     08 47 10 20 30 9f f4 47 de
+seed stack_model deep_unbounded      09 4f 4f 9e d9 e9 f4 4e 00 f4
+seed stack_model close_then_all_ops  03 00 00 a0 a0 00 10 20 30 40 50 60 70 80 93 d3 e3 c0 c0 c0 f0
+seed stack_model close_and_drain     05 43 b0 b0 60 c0 f0 00 f4
+seed stack_model tasks_and_join      00 00 60 c0 f0 00 00 60 60 c0 c0 c0 f0 00 b0 f0
+seed stack_model cycles_cap2         02 fb ff 00 f8 4f 9f fa
+seed stack_model into_iter_half      00 4d 65 00 00
+seed stack_model drop_with_items     04 4f 4f 60 60 60
+
+# stack_concurrent: byte 0 = setup: bits 0-1 the stack (unbounded, bounded 1, 2, 5),
+# bit 2 three workers, bit 3 drainer, bit 4 join before close, bits 5-6 final drain
+# (0-1 try_iter, 2 close_and_drain, 3 pop loop). Then bytes dealt round-robin to the
+# workers: byte % 8: 0 one push, 1 push n, 2 try_pop, 3 timed pop, 4 try_pop up to n
+# times, 5 try_iter.take(n), 6 n rounds of push + try_pop, 7 check (close when
+# byte / 8 % 8 == 7, i.e. 0x3f, 0x7f, 0xbf, 0xff); n = [1 2 3 5 8 16 32 100][byte / 8 %
+# 8]. A single push's kind is byte / 8 % 4: 0 push (blocking when that cannot park
+# forever: unbounded, or a drainer runs; try_push otherwise), 1 try_push, 2
+# push_timeout, 3 push_deadline, waiting [0, 5 us, 100 us, 1 ms][byte / 32 % 4]; bulk
+# pushes use kind 0. A timed pop waits [0, 5 us, 100 us, 1 ms][byte / 8 % 4] with
+# pop_timeout (byte / 32 even) or pop_deadline (odd).
+seed stack_concurrent spsc_bulk              00 39 3c 39 3c 31 1b 00 3c
+seed stack_concurrent mpmc_drainer_join      1c 39 39 3c 31 21 3e 39 3c 13
+seed stack_concurrent close_midway_drain     40 39 3c 3f 39 00 3c 31 2b
+seed stack_concurrent cycles_aba             04 3e 3e 3e 36 36 36 26 26 26
+seed stack_concurrent leftovers_pop_loop     60 39 31 39 29 00 00
+seed stack_concurrent own_lifo               00 21 21 14 14 21 21 2c 2c 21 0c
+seed stack_concurrent cap1_drainer_blocking  09 39 39 39 00 00 00 31 31
+seed stack_concurrent cap2_timed             02 70 1b 70 1b 58 3b 70 13 08 02
+seed stack_concurrent cap5_close_races       2f 39 39 3f 3c 7f 3b 31 bf 3d 00 70 2d
+seed stack_concurrent cap1_close_and_drain   41 08 08 08 70 70 70 07 07
