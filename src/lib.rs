@@ -12,6 +12,8 @@
 //!   `queue.Queue()`), with the same pops, close and task tracking; pushes never wait.
 //! - [`channel`]: `std::sync::mpsc`'s API (unbounded, bounded and rendezvous channels)
 //!   on those queues, with senders *and* receivers that clone (MPMC).
+//! - [`thread`]: threads named `Thread-1`, `Thread-2`, ... as Python names them, and
+//!   Python's `get_ident()`.
 //!
 //! Every queue shares the same names and the same [error types](TryPopError), and the
 //! same parking layer.
@@ -78,6 +80,7 @@ mod queue;
 mod ring;
 mod shim;
 mod tasks;
+pub mod thread;
 
 pub use error::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
 pub use queue::{Queue, QueueIntoIter, QueueIter, QueueTryIter};
