@@ -12,6 +12,8 @@
 //!   `queue.Queue()`), with the same pops, close and task tracking; pushes never wait.
 //! - [`channel`]: `std::sync::mpsc`'s API (unbounded, bounded and rendezvous channels)
 //!   on those queues, with senders *and* receivers that clone (MPMC).
+//! - [`Lock`]: Python's `threading.Lock` (acquire, release from any thread, timeouts),
+//!   hand-written on the same parking layer, with an RAII [`LockGuard`].
 //! - [`thread`]: threads named `Thread-1`, `Thread-2`, ... as Python names them, and
 //!   Python's `get_ident()`.
 //!
@@ -75,6 +77,7 @@ pub(crate) use example;
 mod backoff;
 pub mod channel;
 mod error;
+mod lock;
 mod park;
 mod queue;
 mod ring;
@@ -83,5 +86,6 @@ mod tasks;
 pub mod thread;
 
 pub use error::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
+pub use lock::{Lock, LockGuard, ReleaseError};
 pub use queue::{Queue, QueueIntoIter, QueueIter, QueueTryIter};
 pub use ring::{IntoIter, Iter, Ring, TryIter};
