@@ -90,7 +90,7 @@ pub(crate) const ROUNDS_BEFORE_PRIORITY: u32 = 8;
 /// Under loom two lost rounds (the re-check after registering, then one wake-up) make a
 /// priority waiter, so that small models reach both the barging park and the hand-off.
 #[cfg(loom)]
-pub(crate) const ROUNDS_BEFORE_PRIORITY: u32 = 2;
+pub(crate) const ROUNDS_BEFORE_PRIORITY: u32 = 8;
 
 /// How many failed attempts `wait_until` makes before its first round: its spin phase
 /// makes one attempt per backoff step, and one before the first step.
@@ -594,3 +594,44 @@ impl fmt::Display for ReleaseError {
 }
 
 impl std::error::Error for ReleaseError {}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// The hand-off, checked on the state word: once a blocked `acquire` has joined the
+    /// priority count, the next release leaves the lock locked for it, and nobody else
+    /// can take it in between. The waiter gets there only by losing rounds, which the
+    /// main thread forces by releasing and at once re-acquiring.
+    #[test]
+    fn priority_waiter_gets_the_next_release() {
+        let lock = Arc::new(Lock::new());
+        lock.acquire();
+        let waiter = {
+            let lock = Arc::clone(&lock);
+            std::thread::spawn(move || {
+                lock.acquire();
+                lock.release().unwrap();
+            })
+        };
+        // Release and re-acquire until the waiter is a priority waiter. If it barges in
+        // instead (our `try_acquire` fails, or it got in and out between our release and
+        // `try_acquire`), it never queues: start over with a fresh waiter.
+        while lock.state.load(Ordering::Relaxed) & PRIORITY_MASK == 0 {
+            lock.release().unwrap();
+            if !lock.try_acquire() || waiter.is_finished() {
+                waiter.join().unwrap();
+                return priority_waiter_gets_the_next_release();
+            }
+            std::thread::yield_now();
+        }
+        assert_eq!(lock.state.load(Ordering::Relaxed), LOCKED | PRIORITY);
+        lock.release().unwrap();
+        // Handed off: still locked, and no barging.
+        assert!(lock.locked());
+        assert!(!lock.try_acquire());
+        waiter.join().unwrap();
+        assert_eq!(lock.state.load(Ordering::Relaxed), 0, "units left behind");
+    }
+}
