@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 pub mod bounded_queue;
+pub mod thread_example;
+pub mod threading_counter;
 pub mod unbounded_queue;
 
 use std::time::Duration;
