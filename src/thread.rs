@@ -1,16 +1,15 @@
 //! `parkq::thread`: threads named the way Python names them, and `thread.get_ident()`.
 //!
-//! These are std's threads: [`spawn`] and [`Builder::spawn`] return std's
-//! [`JoinHandle`](std::thread::JoinHandle). What this module adds is Python's naming. A
-//! thread created without a name is called `Thread-N`, where `N` counts such threads in
-//! creation order across the whole process (`Thread-1`, `Thread-2`, ...), as
-//! `threading.Thread` does; an explicit name wins and uses no number. [`get_ident`] gives
-//! every thread a non-zero number of its own, and [`current_name`] reads the calling
-//! thread's name.
+//! These are std's threads: [`spawn`] and [`Builder::spawn`] return std's [`JoinHandle`].
+//! What this module adds is Python's naming. A thread created without a name is called
+//! `Thread-N`, where `N` counts such threads in creation order across the whole process
+//! (`Thread-1`, `Thread-2`, ...), as `threading.Thread` does; an explicit name wins and
+//! uses no number. [`get_ident`] gives every thread a non-zero number of its own, and
+//! [`current_name`] reads the calling thread's name.
 //!
-//! As with std (and unlike Python's low-level `thread` module), returning from `main`
-//! ends the process and every thread still running with it; join the handles to wait for
-//! them.
+//! As in Python's low-level `thread` module (and unlike `threading`, which waits for its
+//! threads at exit), returning from `main` ends the process and every thread still
+//! running with it; join the handles to wait for them.
 //!
 //! # Examples
 //!
