@@ -90,7 +90,7 @@ pub(crate) const ROUNDS_BEFORE_PRIORITY: u32 = 8;
 /// Under loom two lost rounds (the re-check after registering, then one wake-up) make a
 /// priority waiter, so that small models reach both the barging park and the hand-off.
 #[cfg(loom)]
-pub(crate) const ROUNDS_BEFORE_PRIORITY: u32 = 8;
+pub(crate) const ROUNDS_BEFORE_PRIORITY: u32 = 2;
 
 /// How many failed attempts `wait_until` makes before its first round: its spin phase
 /// makes one attempt per backoff step, and one before the first step.
