@@ -225,6 +225,12 @@ impl Lock {
     fn try_acquire_slow(&self, mut state: usize) -> bool {
         while state & LOCKED == 0 {
             // Acquire on success, Relaxed on failure: as in `try_acquire`.
+            // audit: keep - needed as on every acquiring path (the same CAS in the fast
+            // path and in the barging attempt dies to a causality violation), but this one
+            // only runs in the stray state: a third thread released the lock while a
+            // hand-off was in flight. A model of it needs a priority waiter (the owner
+            // barging twice), the stray releaser and a fourth thread reading the owner's
+            // data, beside the recipient; the loom suite has no such model.
             match self.state.compare_exchange_weak(
                 state,
                 state | LOCKED,
