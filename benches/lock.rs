@@ -35,7 +35,6 @@ fn main() {
 }
 
 #[cfg(not(loom))]
-#[allow(dead_code)]
 mod common;
 
 #[cfg(not(loom))]
