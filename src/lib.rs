@@ -14,6 +14,10 @@
 //!   bounded, with the same operations.
 //! - [`channel`]: `std::sync::mpsc`'s API (unbounded, bounded and rendezvous channels)
 //!   on those queues, with senders *and* receivers that clone (MPMC).
+//! - [`Lock`]: Python's `threading.Lock` (acquire, release from any thread, timeouts),
+//!   hand-written on the same parking layer, with an RAII [`LockGuard`].
+//! - [`thread`]: threads named `Thread-1`, `Thread-2`, ... as Python names them, and
+//!   Python's `get_ident()`.
 //! - On Unix, [`process`] (Python's `commands`, `pipes` and `popen2`, and a `Child` with
 //!   timeouts and process-group kills) and [`signal`] (handlers that run on a thread,
 //!   never in signal context; alarms and an interruptible sleep).
@@ -78,6 +82,7 @@ pub(crate) use example;
 mod backoff;
 pub mod channel;
 mod error;
+mod lock;
 mod park;
 #[cfg(unix)]
 pub mod process;
@@ -91,8 +96,10 @@ mod stack;
 #[cfg(unix)]
 mod sys;
 mod tasks;
+pub mod thread;
 
 pub use error::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
+pub use lock::{Lock, LockGuard, ReleaseError};
 pub use queue::{Queue, QueueIntoIter, QueueIter, QueueTryIter};
 pub use ring::{IntoIter, Iter, Ring, TryIter};
 pub use stack::{Stack, StackIntoIter, StackIter, StackTryIter};

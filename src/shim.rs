@@ -351,3 +351,12 @@ impl<T> UnsafeCell<T> {
         f(self.0.get())
     }
 }
+
+/// Real OS threads and a process-wide counter, for `parkq::thread`: std's in every
+/// build, loom included. That module wraps std's threads for users and is no part of any
+/// lock-free algorithm; its counters live in statics, which loom cannot model outside a
+/// `loom::model` anyway.
+pub(crate) mod os {
+    pub(crate) use std::sync::atomic::{AtomicU64, Ordering};
+    pub(crate) use std::thread::{current, Builder, JoinHandle};
+}

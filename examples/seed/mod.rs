@@ -7,12 +7,15 @@
 pub mod bounded_queue;
 #[cfg(unix)]
 pub mod commands;
+pub mod lifo_queue;
 #[cfg(unix)]
 pub mod pipes;
 #[cfg(unix)]
 pub mod popen2;
 #[cfg(unix)]
 pub mod signal;
+pub mod thread_example;
+pub mod threading_counter;
 pub mod unbounded_queue;
 
 use std::time::Duration;
