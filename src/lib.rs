@@ -12,6 +12,9 @@
 //!   `queue.Queue()`), with the same pops, close and task tracking; pushes never wait.
 //! - [`Stack`]: a lock-free LIFO stack (Python's `queue.LifoQueue`), unbounded or
 //!   bounded, with the same operations.
+//! - [`PriorityQueue`]: a lock-free skip-list priority queue (Python's
+//!   `queue.PriorityQueue`): smallest item first, equal items in push order, unbounded or
+//!   bounded, with the same operations.
 //! - [`channel`]: `std::sync::mpsc`'s API (unbounded, bounded and rendezvous channels)
 //!   on those queues, with senders *and* receivers that clone (MPMC).
 //! - On Unix, [`process`] (Python's `commands`, `pipes` and `popen2`, and a `Child` with
@@ -79,6 +82,7 @@ mod backoff;
 pub mod channel;
 mod error;
 mod park;
+mod priority;
 #[cfg(unix)]
 pub mod process;
 mod queue;
@@ -93,6 +97,7 @@ mod sys;
 mod tasks;
 
 pub use error::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
+pub use priority::{PriorityQueue, PriorityQueueIntoIter, PriorityQueueIter, PriorityQueueTryIter};
 pub use queue::{Queue, QueueIntoIter, QueueIter, QueueTryIter};
 pub use ring::{IntoIter, Iter, Ring, TryIter};
 pub use stack::{Stack, StackIntoIter, StackIter, StackTryIter};
