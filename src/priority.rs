@@ -468,6 +468,9 @@ impl<T: Ord> PriorityQueue<T> {
         let mut preds = [self.head; MAX_HEIGHT];
         let mut succs = [ptr::null_mut::<Node<T>>(); MAX_HEIGHT];
         let mut x = self.head;
+        // The node that stopped the search on the level above: known to be greater, so
+        // meeting it again one level down costs no comparison (about half the time).
+        let mut greater = ptr::null_mut();
         for level in (1..MAX_HEIGHT).rev() {
             loop {
                 // SAFETY: `x` is `head` or was loaded from a link while pinned (`guard`).
@@ -478,6 +481,10 @@ impl<T: Ord> PriorityQueue<T> {
                 if y.is_null() {
                     break;
                 }
+                if y == greater {
+                    succs[level] = y;
+                    break;
+                }
                 // SAFETY: loaded while pinned.
                 let yn = unsafe { node_ref(y) };
                 yn.liveness.check();
@@ -486,6 +493,7 @@ impl<T: Ord> PriorityQueue<T> {
                     None | Some(std::cmp::Ordering::Less) => x = y,
                     Some(_) => {
                         succs[level] = y;
+                        greater = y;
                         break;
                     }
                 }
@@ -506,7 +514,7 @@ impl<T: Ord> PriorityQueue<T> {
                 x = unmarked(raw);
                 continue;
             }
-            if !raw.is_null() {
+            if !raw.is_null() && raw != greater {
                 // SAFETY: loaded while pinned.
                 let yn = unsafe { node_ref(raw) };
                 yn.liveness.check();
