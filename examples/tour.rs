@@ -19,6 +19,10 @@ fn main() {
         "Queue with a maximum size (queue-example-2): Ring, capacity 3, 2 workers",
         seed::bounded_queue::run,
     );
+    section(
+        "A priority queue: PriorityQueue, smallest priority first",
+        seed::priority_queue::run,
+    );
     #[cfg(unix)]
     {
         section(

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod pipes;
 #[cfg(unix)]
 pub mod popen2;
+pub mod priority_queue;
 #[cfg(unix)]
 pub mod signal;
 pub mod unbounded_queue;
