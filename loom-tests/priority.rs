@@ -96,7 +96,10 @@ fn concurrent_pushes_of_equal_and_different_priorities() {
         assert_eq!(got[0], (0, 20));
         let ones: Vec<u8> = got[1..].iter().map(|&(_, id)| id).collect();
         let pos = |id| ones.iter().position(|&x| x == id).unwrap();
-        assert!(pos(10) < pos(11), "pusher a's equal items out of order: {got:?}");
+        assert!(
+            pos(10) < pos(11),
+            "pusher a's equal items out of order: {got:?}"
+        );
     });
 }
 
@@ -207,7 +210,11 @@ fn close_while_blocked() {
         empty.close();
         full.close();
         assert_eq!(popper.join().unwrap(), None);
-        assert_eq!(pusher.join().unwrap(), Err(2), "closed while full: the push fails");
+        assert_eq!(
+            pusher.join().unwrap(),
+            Err(2),
+            "closed while full: the push fails"
+        );
         assert_eq!(full.pop(), Some(1));
         assert_eq!(full.pop(), None);
     });
@@ -242,9 +249,15 @@ fn close_races_a_push() {
             Some(other) => panic!("popped {other}"),
         }
         if popped.is_none() {
-            assert!(!pushed, "a pop saw closed-and-drained, so the push cannot be inside");
+            assert!(
+                !pushed,
+                "a pop saw closed-and-drained, so the push cannot be inside"
+            );
         }
-        assert_eq!(queue.try_pop().map(|j| j.priority), Err(TryPopError::Closed));
+        assert_eq!(
+            queue.try_pop().map(|j| j.priority),
+            Err(TryPopError::Closed)
+        );
     });
 }
 

@@ -198,9 +198,7 @@ fn is_marked<T>(link: *mut Node<T>) -> bool {
 /// A link without the mark.
 fn unmarked<T>(link: *mut Node<T>) -> *mut Node<T> {
     // Byte arithmetic keeps the pointer's provenance (no integer-to-pointer cast).
-    link.cast::<u8>()
-        .wrapping_sub(link as usize & MARK)
-        .cast()
+    link.cast::<u8>().wrapping_sub(link as usize & MARK).cast()
 }
 
 /// `node` with the mark.
@@ -531,8 +529,8 @@ impl<T: Ord> PriorityQueue<T> {
             }
             // Not published yet: Relaxed, the CAS below publishes it.
             new.next[0].store(raw, Ordering::Relaxed);
-            for level in 1..height {
-                new.next[level].store(succs[level], Ordering::Relaxed);
+            for (link, &succ) in new.next.iter().zip(&succs).take(height).skip(1) {
+                link.store(succ, Ordering::Relaxed);
             }
             // Release: publishes the node (item, seq, height, links) to every thread
             // that loads it from this link, directly or through the release sequence of
@@ -1166,8 +1164,8 @@ impl<T: Ord> PriorityQueue<T> {
         loop {
             // Acquire: pairs with each push's count (SeqCst RMW) and each unwound push's
             // Release, so their links happen before `CLOSED` below.
-            let settled = self.pushed.load(Ordering::Acquire)
-                + self.abandoned.load(Ordering::Acquire);
+            let settled =
+                self.pushed.load(Ordering::Acquire) + self.abandoned.load(Ordering::Acquire);
             if settled >= started {
                 break;
             }

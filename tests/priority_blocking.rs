@@ -5,7 +5,7 @@
 mod common;
 
 use common::{scaled, within, HANG};
-use parkq::{Closed, PopTimeoutError, PushTimeoutError, PriorityQueue, TryPopError, TryPushError};
+use parkq::{Closed, PopTimeoutError, PriorityQueue, PushTimeoutError, TryPopError, TryPushError};
 use std::error::Error;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -330,7 +330,11 @@ fn close_waits_for_pushes_under_way() {
             };
             queue.close();
             let pushed: usize = pushers.into_iter().map(|p| p.join().unwrap()).sum();
-            assert_eq!(popper.join().unwrap(), pushed, "every linked item is popped");
+            assert_eq!(
+                popper.join().unwrap(),
+                pushed,
+                "every linked item is popped"
+            );
             assert_eq!(queue.try_pop(), Err(TryPopError::Closed));
         }
     });

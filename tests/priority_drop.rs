@@ -68,7 +68,11 @@ fn refused_pushes_hand_the_item_back_undropped() {
     queue.push(Item::new(1, &drops)).unwrap();
     let full = queue.try_push(Item::new(2, &drops));
     assert!(matches!(full, Err(TryPushError::Full(_))));
-    assert_eq!(drops.load(Ordering::SeqCst), 0, "the refused item is still alive");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        0,
+        "the refused item is still alive"
+    );
     drop(full);
     assert_eq!(drops.load(Ordering::SeqCst), 1);
     queue.close();

@@ -16,7 +16,9 @@ mod common;
 mod lincheck;
 
 use common::{scaled, within, HANG};
-use lincheck::{check, run_program, strategy, Event, MinFirst, Model, Program, QOp, QRet, QueueModel};
+use lincheck::{
+    check, run_program, strategy, Event, MinFirst, Model, Program, QOp, QRet, QueueModel,
+};
 use parkq::{PopTimeoutError, PriorityQueue, TryPopError};
 use proptest::prelude::*;
 use std::time::Duration;
@@ -65,7 +67,11 @@ fn apply(queue: &PriorityQueue<Job>, op: &QOp<u32>) -> QRet<u32> {
         QOp::TryPush(v) => match queue.try_push(job(v)) {
             Ok(()) => QRet::Pushed,
             Err(e) => {
-                let ret = if e.is_full() { QRet::Full } else { QRet::Closed };
+                let ret = if e.is_full() {
+                    QRet::Full
+                } else {
+                    QRet::Closed
+                };
                 assert_eq!(e.into_inner(), job(v), "try_push handed back another item");
                 ret
             }
@@ -78,7 +84,11 @@ fn apply(queue: &PriorityQueue<Job>, op: &QOp<u32>) -> QRet<u32> {
                 } else {
                     QRet::Closed
                 };
-                assert_eq!(e.into_inner(), job(v), "push_timeout handed back another item");
+                assert_eq!(
+                    e.into_inner(),
+                    job(v),
+                    "push_timeout handed back another item"
+                );
                 ret
             }
         },
@@ -156,7 +166,11 @@ impl Model for Spec {
     }
 }
 
-fn check_program(capacity: Option<usize>, program: Program, runs: usize) -> Result<(), TestCaseError> {
+fn check_program(
+    capacity: Option<usize>,
+    program: Program,
+    runs: usize,
+) -> Result<(), TestCaseError> {
     for run in 0..runs {
         let queue = capacity.map_or_else(PriorityQueue::new, PriorityQueue::bounded);
         let p = program.clone();

@@ -94,7 +94,7 @@ fn check(capacity: Option<usize>, ops: Vec<Op>) -> Result<(), TestCaseError> {
         done: 0,
         next: 0,
     };
-    let mut push = |m: &mut Model, priority: u8, timed: bool| -> Result<(), TestCaseError> {
+    let push = |m: &mut Model, priority: u8, timed: bool| -> Result<(), TestCaseError> {
         let item = Item {
             priority,
             id: m.next,
@@ -138,7 +138,10 @@ fn check(capacity: Option<usize>, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 if !m.heap.is_empty() || m.closed {
                     let want = m.pop();
                     let got = queue.pop();
-                    prop_assert_eq!(got.map(|i| (i.priority, i.id)), want.map(|i| (i.priority, i.id)));
+                    prop_assert_eq!(
+                        got.map(|i| (i.priority, i.id)),
+                        want.map(|i| (i.priority, i.id))
+                    );
                 }
             }
             Op::TryPop => {
@@ -331,7 +334,11 @@ fn a_panicking_ord_leaves_the_queue_unchanged_and_drops_the_item_once() {
         let result = catch_unwind(AssertUnwindSafe(|| queue.push(touchy(2))));
         PANIC.with(|p| p.set(false));
         assert!(result.is_err(), "the comparison panicked");
-        assert_eq!(drops.load(Ordering::SeqCst), 1, "the refused item was dropped once");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "the refused item was dropped once"
+        );
         assert_eq!(queue.len(), 3);
         // Later operations work, and the order is intact.
         queue.push(touchy(4)).unwrap();
@@ -342,7 +349,11 @@ fn a_panicking_ord_leaves_the_queue_unchanged_and_drops_the_item_once() {
         assert!(queue.close());
         assert_eq!(queue.try_pop().map(|t| t.key), Err(TryPopError::Closed));
         drop(queue);
-        assert_eq!(drops.load(Ordering::SeqCst), 5, "every item dropped exactly once");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            5,
+            "every item dropped exactly once"
+        );
     }
 }
 

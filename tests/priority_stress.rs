@@ -100,9 +100,19 @@ fn single_consumer_after_all_pushes_gets_sorted_stable_output() {
         let out: Vec<Tie> = queue.try_iter().collect();
         assert_eq!(out.len(), 4 * per);
         for pair in out.windows(2) {
-            assert!(pair[0].0 <= pair[1].0, "not sorted: {:?} then {:?}", pair[0], pair[1]);
+            assert!(
+                pair[0].0 <= pair[1].0,
+                "not sorted: {:?} then {:?}",
+                pair[0],
+                pair[1]
+            );
             if pair[0].0 == pair[1].0 && pair[0].1 == pair[1].1 {
-                assert!(pair[0].2 < pair[1].2, "unstable: {:?} then {:?}", pair[0], pair[1]);
+                assert!(
+                    pair[0].2 < pair[1].2,
+                    "unstable: {:?} then {:?}",
+                    pair[0],
+                    pair[1]
+                );
             }
         }
     });

@@ -543,10 +543,9 @@ impl Contender for ParkqPriority {
     type Tx = Producers<parkq::PriorityQueue<(u64, u64)>>;
     type Rx = Arc<parkq::PriorityQueue<(u64, u64)>>;
     fn new(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
-        let queue = Arc::new(capacity.map_or_else(
-            parkq::PriorityQueue::new,
-            parkq::PriorityQueue::bounded,
-        ));
+        let queue = Arc::new(
+            capacity.map_or_else(parkq::PriorityQueue::new, parkq::PriorityQueue::bounded),
+        );
         let end = |q: &parkq::PriorityQueue<(u64, u64)>| {
             q.close();
         };
