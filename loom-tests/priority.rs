@@ -153,8 +153,9 @@ fn push_of_a_new_minimum_races_a_pop() {
     });
 }
 
-/// Pushes and pops interleave over a deleted prefix that is being removed: a pusher
-/// links behind (and indexes over) nodes a popper deletes, removes and retires.
+/// Pushes and pops interleave over a deleted prefix that is being removed: a push of a
+/// new minimum links right behind (and indexes over) nodes a popper deletes, removes and
+/// retires, and the popper's second pop may take it by walking past the prefix.
 #[test]
 fn pushes_race_prefix_removal() {
     both_modes(Some(2), || {
@@ -170,10 +171,52 @@ fn pushes_race_prefix_removal() {
                 (a, b)
             })
         };
-        queue.push(job(4, 3)).unwrap();
+        queue.push(job(0, 3)).unwrap();
         let (a, b) = popper.join().unwrap();
-        assert_eq!((a, b), (1, 2));
-        assert_eq!(drain(&queue), [(3, 2), (4, 3)]);
+        let mut all: Vec<u8> = drain(&queue).into_iter().map(|(p, _)| p).collect();
+        // The first pop takes 1 or the new 0; the second 0 (pushed in between), 1 or 2.
+        assert!(a <= 1 && b <= 2 && a != b, "pops {a} then {b}");
+        assert!(
+            all.windows(2).all(|w| w[0] < w[1]),
+            "rest out of order: {all:?}"
+        );
+        all.extend([a, b]);
+        all.sort_unstable();
+        assert_eq!(all, [0, 1, 2, 3]);
+    });
+}
+
+/// A push still linking its tower (a 2-level node, on level 1 right after `head`) while
+/// its node is popped, and the run holding it removed and retired: the remover must
+/// see the tower link before it retires the node (`linking`), or `head.next[1]` ends
+/// up pointing at a retired node, which the next search reads.
+#[test]
+fn tower_link_races_removal() {
+    both_modes(Some(2), || {
+        let queue = Arc::new(PriorityQueue::new());
+        // seq 0: a 2-level tower, on level 1 of `head`.
+        queue.push(job(5, 0)).unwrap();
+        let pusher = {
+            let queue = queue.clone();
+            // seq 1: a 2-level tower too, linked on level 1 between `head` and job 0.
+            thread::spawn(move || queue.push(job(1, 1)).unwrap())
+        };
+        let popper = {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                let a = queue.pop().map(|j| j.priority).unwrap();
+                let b = queue.pop().map(|j| j.priority).unwrap();
+                (a, b)
+            })
+        };
+        pusher.join().unwrap();
+        let (a, b) = popper.join().unwrap();
+        let mut got = [a, b];
+        got.sort_unstable();
+        assert_eq!(got, [1, 5]);
+        // A search through every level of `head`.
+        queue.push(job(3, 2)).unwrap();
+        assert_eq!(drain(&queue), [(3, 2)]);
     });
 }
 

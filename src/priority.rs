@@ -594,7 +594,10 @@ impl<T: Ord> PriorityQueue<T> {
                 // (invariant 4), and so is every node after it; we are pinned.
                 let an = unsafe { node_ref(at) };
                 an.liveness.check();
-                // Acquire: as in the search.
+                // Acquire: as in the search: the next node may be reached first here.
+                // audit: keep - needed to dereference a node first reached through this
+                // load; in the models every node after the new one was already acquired
+                // by the search, so no model can tell Relaxed apart.
                 at = unmarked(an.next[0].load(Ordering::Acquire));
                 steps += 1;
             }
@@ -669,9 +672,10 @@ impl<T: Ord> PriorityQueue<T> {
             if closed_before {
                 return Take::Closed;
             }
-            // Acquire: as above. Closed between the two loads: look again (now with the
-            // flag seen first). Otherwise the queue was open when we found it empty.
-            if self.seq.load(Ordering::Acquire) & CLOSED != 0 {
+            // Closed between the two loads: look again (now with the flag seen first,
+            // by the Acquire load above). Otherwise the queue was open when we found it
+            // empty. Relaxed: nothing is read on the strength of this load.
+            if self.seq.load(Ordering::Relaxed) & CLOSED != 0 {
                 continue;
             }
             return Take::Empty;
@@ -706,6 +710,9 @@ impl<T: Ord> PriorityQueue<T> {
     fn remove_prefix(&self) {
         // Acquire: pairs with the previous remover's Release below, so its work (the
         // `removed` flags and `head`'s links) is visible.
+        // audit: keep - without it a second remover may read `head`'s links from before
+        // the previous removal and walk into retired nodes; the models (2 levels, a few
+        // items) never run two removals on different threads.
         if self
             .removing
             .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
@@ -716,6 +723,9 @@ impl<T: Ord> PriorityQueue<T> {
         // SAFETY: `head` lives as long as the queue.
         let head = unsafe { node_ref(self.head) };
         // Acquire: as in `take`. Only removers change `head.next[0]` once it is marked.
+        // audit: keep - (this and the remover's other Acquire loads) needed to read nodes
+        // this thread did not acquire yet; in the models the remover has just walked the
+        // same prefix in its own pop, so no model can tell Relaxed apart.
         let first = head.next[0].load(Ordering::Acquire);
         debug_assert!(is_marked(first), "a pop deleted a node before calling this");
         let guard = self.reclaim.pin();
@@ -727,6 +737,7 @@ impl<T: Ord> PriorityQueue<T> {
             let xn = unsafe { node_ref(x) };
             xn.liveness.check();
             // Acquire: as in `take`.
+            // audit: keep - as the load of `first`.
             let next = xn.next[0].load(Ordering::Acquire);
             // Acquire: pairs with the push's Release: its tower CASes are done.
             if !is_marked(next) || xn.linking.load(Ordering::Acquire) {
@@ -744,10 +755,14 @@ impl<T: Ord> PriorityQueue<T> {
                     .store(true, Ordering::Relaxed);
             }
             // Release: a walker that loads the new link sees `x` (which we acquired).
+            // audit: keep - (this and the upper-level swing's Release) a plain store ends
+            // the release sequence of `x`'s link; in the models every thread that reads
+            // the new link later has acquired `x` already or is joined after the pop.
             head.next[0].store(marked(x), Ordering::Release);
             for level in 1..MAX_HEIGHT {
                 loop {
                     // Acquire: as in the search.
+                    // audit: keep - as the load of `first`.
                     let old = head.next[level].load(Ordering::Acquire);
                     let mut y = old;
                     while !y.is_null() {
@@ -759,12 +774,14 @@ impl<T: Ord> PriorityQueue<T> {
                             break;
                         }
                         // Acquire: as in the search.
+                        // audit: keep - as the load of `first`.
                         y = yn.next[level].load(Ordering::Acquire);
                     }
                     if y == old {
                         break;
                     }
                     // Release: as the level-0 store. Relaxed on failure: we retry.
+                    // audit: keep - as the level-0 store.
                     if head.next[level]
                         .compare_exchange(old, y, Ordering::Release, Ordering::Relaxed)
                         .is_ok()
@@ -797,8 +814,9 @@ impl<T: Ord> PriorityQueue<T> {
     /// Waits until a close that is under way has taken effect.
     fn wait_closed(&self) {
         let mut backoff = Backoff::new();
-        // Acquire: pairs with the Release in `close`.
-        while self.seq.load(Ordering::Acquire) & CLOSED == 0 {
+        // Relaxed: the caller only reports `Closed`; nothing is read on the strength of
+        // this load (a pop after it synchronizes with `close` itself).
+        while self.seq.load(Ordering::Relaxed) & CLOSED == 0 {
             backoff.snooze();
         }
     }
@@ -807,11 +825,13 @@ impl<T: Ord> PriorityQueue<T> {
 /// Compares `node`'s key with `(key, seq)`, or `None` if the node's item has been taken
 /// (the node is deleted). Registers as a reader while the item is borrowed.
 fn compare<T: Ord>(node: &Node<T>, key: &T, seq: usize) -> Option<std::cmp::Ordering> {
-    // Acquire (here and in the RMW): a `TAKEN` seen comes with the taking pop's mark.
+    // Acquire: a `TAKEN` seen comes with the taking pop's mark.
     if node.state.load(Ordering::Acquire) & TAKEN != 0 {
         return None;
     }
-    if node.state.fetch_add(READER, Ordering::Acquire) & TAKEN != 0 {
+    // Relaxed: if `TAKEN` shows up only here, the caller's reload may still see the
+    // unmarked link, compares again and then sees `TAKEN` by the Acquire load above.
+    if node.state.fetch_add(READER, Ordering::Relaxed) & TAKEN != 0 {
         // Relaxed: we read nothing.
         node.state.fetch_sub(READER, Ordering::Relaxed);
         return None;
@@ -842,8 +862,8 @@ struct Abandon<'a, T> {
 
 impl<T> Drop for Abandon<'_, T> {
     fn drop(&mut self) {
-        // Release: pairs with the Acquire in `close`, which counts this push as settled.
-        self.queue.abandoned.fetch_add(1, Ordering::Release);
+        // Relaxed: `close` counts this push as settled; it linked nothing to publish.
+        self.queue.abandoned.fetch_add(1, Ordering::Relaxed);
         if self.queue.capacity != usize::MAX {
             // Relaxed: a count.
             self.queue.count.fetch_sub(1, Ordering::Relaxed);
@@ -1162,10 +1182,10 @@ impl<T: Ord> PriorityQueue<T> {
         let started = before / SEQ_ONE;
         let mut backoff = Backoff::new();
         loop {
-            // Acquire: pairs with each push's count (SeqCst RMW) and each unwound push's
-            // Release, so their links happen before `CLOSED` below.
+            // Acquire: pairs with each push's count (SeqCst RMW), so their links happen
+            // before `CLOSED` below. Relaxed for the unwound pushes: nothing to publish.
             let settled =
-                self.pushed.load(Ordering::Acquire) + self.abandoned.load(Ordering::Acquire);
+                self.pushed.load(Ordering::Acquire) + self.abandoned.load(Ordering::Relaxed);
             if settled >= started {
                 break;
             }
