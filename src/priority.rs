@@ -1244,8 +1244,10 @@ impl<T: Ord> PriorityQueue<T> {
         items
     }
 
-    /// How many items are in the queue: from the push and pop counts, approximate while
-    /// other threads push or pop. Never panics, never underflows.
+    /// How many items are in the queue: exact when no other thread pushes or pops,
+    /// approximate while they do. A bounded queue reports its reservation count (items
+    /// inside plus pushes and pops under way), never more than its capacity; an unbounded
+    /// one the difference of its push and pop counts. Never panics, never underflows.
     ///
     /// # Examples
     ///
@@ -1255,6 +1257,10 @@ impl<T: Ord> PriorityQueue<T> {
     /// assert_eq!(queue.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
+        if self.is_bounded() {
+            // The reservation count: never above the capacity. Relaxed: a snapshot.
+            return self.count.load(Ordering::Relaxed);
+        }
         // A push is counted after its pop may have been: saturate.
         let popped = self.popped_count();
         self.pushed_count().saturating_sub(popped)
@@ -1442,7 +1448,11 @@ impl<T> fmt::Debug for PriorityQueue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Relaxed (all): a snapshot.
         let popped = self.popped.load(Ordering::Relaxed);
-        let len = self.pushed.load(Ordering::Relaxed).saturating_sub(popped);
+        let len = if self.is_bounded() {
+            self.count.load(Ordering::Relaxed)
+        } else {
+            self.pushed.load(Ordering::Relaxed).saturating_sub(popped)
+        };
         f.debug_struct("PriorityQueue")
             .field("len", &len)
             .field("capacity", &self.capacity())
