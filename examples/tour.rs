@@ -31,6 +31,11 @@ fn main() {
         seed::bounded_queue::run,
     );
     section(
+        "queue-example-3",
+        "A priority queue: PriorityQueue, smallest priority first",
+        seed::priority_queue::run,
+    );
+    section(
         "queue-example-4",
         "A last-in first-out queue: Stack",
         seed::lifo_queue::run,

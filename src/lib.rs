@@ -12,6 +12,9 @@
 //!   `queue.Queue()`), with the same pops, close and task tracking; pushes never wait.
 //! - [`Stack`]: a lock-free LIFO stack (Python's `queue.LifoQueue`), unbounded or
 //!   bounded, with the same operations.
+//! - [`PriorityQueue`]: a lock-free skip-list priority queue (Python's
+//!   `queue.PriorityQueue`): smallest item first, equal items in push order, unbounded or
+//!   bounded, with the same operations.
 //! - [`channel`]: `std::sync::mpsc`'s API (unbounded, bounded and rendezvous channels)
 //!   on those queues, with senders *and* receivers that clone (MPMC).
 //! - [`Lock`]: Python's `threading.Lock` (acquire, release from any thread, timeouts),
@@ -84,6 +87,7 @@ pub mod channel;
 mod error;
 mod lock;
 mod park;
+mod priority;
 #[cfg(unix)]
 pub mod process;
 mod queue;
@@ -100,6 +104,7 @@ pub mod thread;
 
 pub use error::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
 pub use lock::{Lock, LockGuard, ReleaseError};
+pub use priority::{PriorityQueue, PriorityQueueIntoIter, PriorityQueueIter, PriorityQueueTryIter};
 pub use queue::{Queue, QueueIntoIter, QueueIter, QueueTryIter};
 pub use ring::{IntoIter, Iter, Ring, TryIter};
 pub use stack::{Stack, StackIntoIter, StackIter, StackTryIter};

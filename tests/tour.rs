@@ -24,6 +24,7 @@ const SECTIONS: &[(&str, Check)] = &[
     ("threading-example-1", check_threading_counter),
     ("queue-example-1", check_unbounded_queue),
     ("queue-example-2", check_bounded_queue),
+    ("queue-example-3", check_priority_queue),
     ("queue-example-4", check_lifo_queue),
     ("thread-example-1", check_thread_example),
     #[cfg(unix)]
@@ -108,6 +109,11 @@ fn queue_example_1() {
 #[test]
 fn queue_example_2() {
     check("queue-example-2");
+}
+
+#[test]
+fn queue_example_3() {
+    check("queue-example-3");
 }
 
 #[test]
@@ -280,6 +286,16 @@ fn check_thread_example(lines: &[String]) {
         assert!(task < TASKS);
     }
     assert!(next.len() <= WORKERS, "more idents than threads: {next:?}");
+}
+
+/// Min-first: pushed as (20, second), (10, first), (30, third), they come out in
+/// priority order.
+fn check_priority_queue(lines: &[String]) {
+    assert_eq!(
+        lines,
+        ["first", "second", "third"],
+        "smallest priority first"
+    );
 }
 
 /// LIFO: the seed's three words come out newest first.

@@ -9,12 +9,18 @@
 //! - non-blocking peers (crossbeam-queue's `SegQueue` and `ArrayQueue`,
 //!   concurrent-queue): they have no way to wait, so they wait by spin-then-yield
 //!   ([`SpinYield`]) and carry `(spin-yield)` in their label.
+//! - priority queues: `parkq::PriorityQueue`, a `Mutex<BinaryHeap>` + `Condvar` queue
+//!   written here (Python's `queue.PriorityQueue` design) and crossbeam-skiplist's
+//!   `SkipSet` used as a priority queue (spin-yield). The scenarios send `1..=n`; a
+//!   priority contender orders each item by [`priority_key`], a bijective scramble, so
+//!   priorities are pseudo-random while the count and sum checks still hold.
 //!
 //! A producer handle ends the stream when the last clone is dropped (closing the queue
 //! or disconnecting the channel); a consumer's `recv` returns `None` once the stream has
 //! ended and is drained.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -506,6 +512,169 @@ impl Contender for ParkqStack {
     }
 }
 
+// Priority queues: items are `(priority_key(item), item)`, smallest key first.
+
+/// A pseudo-random priority for item `item`: an odd multiplication and a rotation, both
+/// bijective on `u64`, so distinct items get distinct keys.
+pub fn priority_key(item: u64) -> u64 {
+    item.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17)
+}
+
+// parkq::PriorityQueue: the last producer closes; pop returns None after.
+
+pub struct ParkqPriority;
+impl Tx for Producers<parkq::PriorityQueue<(u64, u64)>> {
+    fn send(&self, item: u64) {
+        self.queue
+            .push((priority_key(item), item))
+            .expect("queue is open");
+    }
+}
+impl Rx for Arc<parkq::PriorityQueue<(u64, u64)>> {
+    fn recv(&self) -> Option<u64> {
+        self.pop().map(|(_, item)| item)
+    }
+    fn another(&self) -> Option<Self> {
+        Some(self.clone())
+    }
+}
+impl Contender for ParkqPriority {
+    const NAME: &'static str = "parkq::PriorityQueue";
+    type Tx = Producers<parkq::PriorityQueue<(u64, u64)>>;
+    type Rx = Arc<parkq::PriorityQueue<(u64, u64)>>;
+    fn new(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
+        let queue = Arc::new(
+            capacity.map_or_else(parkq::PriorityQueue::new, parkq::PriorityQueue::bounded),
+        );
+        let end = |q: &parkq::PriorityQueue<(u64, u64)>| {
+            q.close();
+        };
+        (Producers::new(queue.clone(), end), queue)
+    }
+}
+
+/// A blocking priority queue under one lock: Python's `queue.PriorityQueue` design (a
+/// heap and two `Condition`s), signalling only when someone waits, as `CondvarQueue`.
+pub struct CondvarHeap {
+    state: Mutex<CondvarHeapState>,
+    /// Signalled when an item arrives or the queue closes.
+    not_empty: Condvar,
+    /// Signalled when an item leaves a bounded queue, or the queue closes.
+    not_full: Condvar,
+    /// `None` for unbounded, else the most items the queue holds.
+    capacity: Option<usize>,
+}
+
+pub struct CondvarHeapState {
+    /// A max-heap of `Reverse`: smallest key first.
+    items: BinaryHeap<Reverse<(u64, u64)>>,
+    closed: bool,
+    waiting_to_pop: usize,
+    waiting_to_push: usize,
+}
+
+impl CondvarHeap {
+    fn new(capacity: Option<usize>) -> Self {
+        CondvarHeap {
+            state: Mutex::new(CondvarHeapState {
+                items: BinaryHeap::with_capacity(capacity.unwrap_or(0)),
+                closed: false,
+                waiting_to_pop: 0,
+                waiting_to_push: 0,
+            }),
+            not_empty: Condvar::new(),
+            not_full: Condvar::new(),
+            capacity,
+        }
+    }
+
+    fn push(&self, item: u64) {
+        let mut state = self.state.lock().unwrap();
+        while self.capacity.is_some_and(|cap| state.items.len() >= cap) {
+            state.waiting_to_push += 1;
+            state = self.not_full.wait(state).unwrap();
+            state.waiting_to_push -= 1;
+        }
+        state.items.push(Reverse((priority_key(item), item)));
+        let wake = state.waiting_to_pop > 0;
+        drop(state);
+        if wake {
+            self.not_empty.notify_one();
+        }
+    }
+
+    fn pop(&self) -> Option<u64> {
+        let mut state = self.state.lock().unwrap();
+        loop {
+            if let Some(Reverse((_, item))) = state.items.pop() {
+                let wake = state.waiting_to_push > 0;
+                drop(state);
+                if wake {
+                    self.not_full.notify_one();
+                }
+                return Some(item);
+            }
+            if state.closed {
+                return None;
+            }
+            state.waiting_to_pop += 1;
+            state = self.not_empty.wait(state).unwrap();
+            state.waiting_to_pop -= 1;
+        }
+    }
+
+    fn close(&self) {
+        self.state.lock().unwrap().closed = true;
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+    }
+}
+
+impl Tx for Producers<CondvarHeap> {
+    fn send(&self, item: u64) {
+        self.queue.push(item);
+    }
+}
+impl Rx for Arc<CondvarHeap> {
+    fn recv(&self) -> Option<u64> {
+        self.pop()
+    }
+    fn another(&self) -> Option<Self> {
+        Some(self.clone())
+    }
+}
+
+pub struct MutexBinaryHeap;
+impl Contender for MutexBinaryHeap {
+    const NAME: &'static str = "Mutex<BinaryHeap>+Condvar";
+    type Tx = Producers<CondvarHeap>;
+    type Rx = Arc<CondvarHeap>;
+    fn new(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
+        let queue = Arc::new(CondvarHeap::new(capacity));
+        (Producers::new(queue.clone(), CondvarHeap::close), queue)
+    }
+}
+
+impl NonBlocking for crossbeam_skiplist::SkipSet<(u64, u64)> {
+    fn try_push(&self, item: u64) -> Result<(), u64> {
+        self.insert((priority_key(item), item));
+        Ok(())
+    }
+    fn try_pop(&self) -> Option<u64> {
+        self.pop_front().map(|entry| entry.value().1)
+    }
+}
+
+pub struct SkipSet;
+impl Contender for SkipSet {
+    const NAME: &'static str = "SkipSet(spin-yield)";
+    type Tx = Producers<Polled<crossbeam_skiplist::SkipSet<(u64, u64)>>>;
+    type Rx = Arc<Polled<crossbeam_skiplist::SkipSet<(u64, u64)>>>;
+    fn new(_: Option<usize>) -> (Self::Tx, Self::Rx) {
+        polled(crossbeam_skiplist::SkipSet::new())
+    }
+}
+
 // ----------------------------------------------------------------------------------
 // Families: which contenders run at which capacity. Adding a core is one line here
 // (and a `Contender` impl above).
@@ -587,6 +756,16 @@ pub fn families() -> Vec<Family> {
             name: "lifo",
             capacity: None,
             entries: vec![entry::<ParkqStack>(), entry::<MutexVec>()],
+        },
+        // Priority order, unbounded, random priorities (`priority_key`).
+        Family {
+            name: "priority",
+            capacity: None,
+            entries: vec![
+                entry::<ParkqPriority>(),
+                entry::<MutexBinaryHeap>(),
+                entry::<SkipSet>(),
+            ],
         },
     ]
 }

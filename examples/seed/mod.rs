@@ -12,6 +12,7 @@ pub mod lifo_queue;
 pub mod pipes;
 #[cfg(unix)]
 pub mod popen2;
+pub mod priority_queue;
 #[cfg(unix)]
 pub mod signal;
 pub mod thread_example;
