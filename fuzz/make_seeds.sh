@@ -113,3 +113,59 @@ seed stack_concurrent cap1_drainer_blocking  09 39 39 39 00 00 00 31 31
 seed stack_concurrent cap2_timed             02 70 1b 70 1b 58 3b 70 13 08 02
 seed stack_concurrent cap5_close_races       2f 39 39 3f 3c 7f 3b 31 bf 3d 00 70 2d
 seed stack_concurrent cap1_close_and_drain   41 08 08 08 70 70 70 07 07
+
+# priority_model: byte 0 picks the queue: byte % 9 == 0 unbounded (default() if byte >=
+# 0x80, else new()), else bounded(byte % 9); then one byte per operation, high nibble:
+# 0-1 one push, of kind low nibble % 4 (push, try_push, push_timeout(0),
+# push_deadline(now)) and priority low nibble / 4 (plus 4 for high nibble 1); 2-5
+# try_push n, priorities scattered (2), all 3 (3), ascending (4), descending (5); 6 a pop
+# of kind low nibble % 4 (pop, try_pop, pop_timeout(0), pop_deadline(now)), 1 + low
+# nibble / 4 times; 7 try_pop n; 8 close (low nibble 0-7) or close_and_drain (8-f); 9
+# task_done; a try_iter.take(n); b iter.take(n); c join (low nibble 0-3), task_done for
+# everything popped + join (4-7) or n rounds of try_push (all 3) + try_pop (8-f, n = the
+# list below at low nibble - 8); d n rounds of try_push (scattered) + try_pop; e a
+# poisoned push of kind low nibble % 4 whose comparison number [1 2 4 8][low nibble / 4]
+# panics; f n rounds of try_push (all 0) + try_pop. n = [1 2 3 4 5 6 7 8 9 12 16 24 32
+# 64 100 200][low nibble]. The input length mod 3 picks the end: 0 drop, 1 into_iter,
+# 2 into_iter half then drop.
+seed priority_model single_ops_unbounded 00 0d 01 15 1a 06 0b 1f 00 60 61 62 63 6d 90 90 c4 c0
+seed priority_model full_cap1           01 00 01 02 03 0f 61 01 60 90 90 90 c0
+seed priority_model fill_drain_cap8     08 27 15 1e 0f 7f c4 47 5b 88 c0
+seed priority_model stability_equal     00 3e 7b 3e cc fb 7f c4
+seed priority_model deep_removal        09 2f 7f 2f 4f 7e 5f 7f c4 2e df
+seed priority_model close_then_all_ops  03 00 0e 80 80 00 01 02 03 2f 60 61 62 63 7f a3 b3 90 90 90 c0
+seed priority_model close_and_drain     05 24 88 88 61 90 c0 00 c4
+seed priority_model tasks_and_join      00 00 61 90 c0 00 00 61 61 90 90 90 c0 00 88 c0
+seed priority_model poison_unbounded    00 e0 e1 00 05 e0 e1 e2 e3 e4 e8 ec 2f e5 ea ef 7f e0 80 e1 c4
+seed priority_model poison_cap2         02 00 e1 e2 e3 e0 61 e1 61 61 e0 05 e1 e0 c4 e9
+seed priority_model iterators           80 3a a3 b3 2b 80 bf
+seed priority_model into_iter_half      00 2d 65 00 00
+seed priority_model drop_with_items     04 2f 2f 61 61 61
+
+# priority_concurrent: byte 0 = setup: bits 0-1 the queue (unbounded, bounded 1, 2, 5),
+# bit 2 three workers, bit 3 drainer, bit 4 join before close, bits 5-6 final drain (0-1
+# try_iter, 2 close_and_drain, 3 pop loop), bit 7 the clock (order checked across
+# threads). Then bytes dealt round-robin to the workers: byte % 8: 0 one push, 1 push n,
+# 2 try_pop, 3 timed pop, 4 try_pop up to n times, 5 try_iter.take(n), 6 n rounds of push
+# + try_pop, 7 check: byte / 8 % 8 = 4 a poisoned try_push (0x27 0x67 0xa7 0xe7), 5 a
+# poisoned push_timeout (0x2f 0x6f 0xaf 0xef), 6 a poisoned push (0x37 0x77 0xb7 0xf7),
+# 7 close (0x3f 0x7f 0xbf 0xff). n = [1 2 3 5 8 16 32 100][byte / 8 % 8]; push n and the
+# rounds give their items the priorities [scattered, all 3, ascending,
+# descending][byte / 64]. A single push's kind is byte / 8 % 4 (0 push: blocking when
+# that cannot park forever, unbounded or a drainer runs, try_push otherwise; 1 try_push;
+# 2 push_timeout; 3 push_deadline), its priority byte / 32 (0-7), and a timed one waits
+# [0, 5 us, 100 us, 1 ms][priority % 4]. A timed pop waits [0, 5 us, 100 us, 1
+# ms][byte / 8 % 4] with pop_timeout (byte / 32 even) or pop_deadline (odd). A poisoned
+# push panics at its comparison number [1 2 4 8][byte / 64] (and its push_timeout waits
+# [0, 5 us, 100 us, 1 ms][byte / 64]).
+seed priority_concurrent spsc_bulk              00 39 3c 39 3c 31 1b 00 3c
+seed priority_concurrent mpmc_drainer_join      1c 39 79 3c b9 21 3e f9 3c 13
+seed priority_concurrent equal_fifo_clocked     80 79 3c 79 3c 7e 7e 7e 7c
+seed priority_concurrent own_order              00 e0 02 c0 02 a0 02 2c 02 00 02 20 02 2c 02
+seed priority_concurrent close_midway_drain     40 39 3c 3f 39 00 3c 31 2b
+seed priority_concurrent poison_races_clocked   8c 39 27 3c 67 37 a7 3c e7 2f 77 3e 6f 39 e7
+seed priority_concurrent poison_cap1_blocking   09 39 27 37 3c 37 67 39 77 00 37
+seed priority_concurrent cap2_timed             02 70 1b 70 1b 58 3b 70 13 08 02
+seed priority_concurrent cap5_close_races       af 39 79 3f 3c 7f 3b 31 bf 3d 00 70 2d
+seed priority_concurrent leftovers_pop_loop     e0 39 31 b9 29 00 00
+seed priority_concurrent cap1_close_and_drain   41 08 08 08 70 70 70 07 07
