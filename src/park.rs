@@ -267,6 +267,16 @@ impl WaitList {
     }
 }
 
+/// Which phase of [`wait_until_phased`] an attempt runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// The spin-and-yield phase: nothing registered yet.
+    Spin,
+    /// The park phase: the re-check after registering, or the attempt after a wake-up
+    /// (a *round*: the `Lock` counts the rounds a waiter loses).
+    Park,
+}
+
 /// Runs `attempt` until it is [`Poll::Ready`], parking on `list` while it waits.
 ///
 /// Returns `None` if `deadline` passed first. When the deadline passes, one last
@@ -278,10 +288,22 @@ impl WaitList {
 /// a deadline, until that claim completes, exactly as a `try_` operation waits it out; then
 /// the outcome is decided. Timing out there instead would report a full (or empty) queue
 /// that never was, which the linearizability tests catch.
+///
+/// If `attempt` panics, the panic goes on unwinding and no waiter is left behind in
+/// `list` (one would swallow a notification meant for a thread that still waits).
 pub(crate) fn wait_until<R>(
     list: &WaitList,
     deadline: Option<Instant>,
     mut attempt: impl FnMut() -> Poll<R>,
+) -> Option<R> {
+    wait_until_phased(list, deadline, |_| attempt())
+}
+
+/// [`wait_until`], telling `attempt` which phase it runs in.
+pub(crate) fn wait_until_phased<R>(
+    list: &WaitList,
+    deadline: Option<Instant>,
+    mut attempt: impl FnMut(Phase) -> Poll<R>,
 ) -> Option<R> {
     // Whether the deadline has passed. Under loom time only passes when a timed park
     // says so, hence a flag rather than a clock read each time it matters.
@@ -290,7 +312,7 @@ pub(crate) fn wait_until<R>(
     // Spin phase: cheap retries while the other side is likely running right now.
     let mut backoff = Backoff::new();
     let mut wait_for = loop {
-        let wait_for = match attempt() {
+        let wait_for = match attempt(Phase::Spin) {
             Poll::Ready(result) => return Some(result),
             Poll::Wait(wait_for) => wait_for,
         };
@@ -306,10 +328,10 @@ pub(crate) fn wait_until<R>(
 
     // Park phase: register, re-check, park.
     loop {
-        let waiter = list.register(wait_for);
-        match attempt() {
+        let registration = Registration::new(list, wait_for);
+        match attempt(Phase::Park) {
             Poll::Ready(result) => {
-                if list.deregister(&waiter) {
+                if registration.leave() {
                     // A notification reached us that we no longer need: pass it on.
                     list.notify();
                 }
@@ -317,7 +339,7 @@ pub(crate) fn wait_until<R>(
             }
             Poll::Wait(now_waiting_for) if now_waiting_for != wait_for => {
                 // Registered for the wrong kind of notification: register again.
-                list.deregister(&waiter);
+                registration.leave();
                 wait_for = now_waiting_for;
                 if expired && wait_for == WaitFor::Turn {
                     return None;
@@ -328,12 +350,11 @@ pub(crate) fn wait_until<R>(
         }
 
         // Past the deadline only a Completion wait gets here: it parks without one.
-        let woken = waiter.park(if expired { None } else { deadline });
+        let woken = registration.park(if expired { None } else { deadline });
         if woken == Woken::TimedOut {
-            list.deregister(&waiter);
             expired = true;
         }
-        match attempt() {
+        match attempt(Phase::Park) {
             Poll::Ready(result) => return Some(result),
             Poll::Wait(now_waiting_for) => wait_for = now_waiting_for,
         }
@@ -348,5 +369,103 @@ pub(crate) fn wait_until<R>(
             // The outcome waits on another thread's claim: wait that out, with no
             // deadline (see above).
         }
+    }
+}
+
+/// A waiter registered in a list, until it parks or leaves.
+///
+/// Dropped while still registered (the re-check attempt panicked), it deregisters and
+/// passes on a notification it had received, so the panic leaves the list as it found
+/// it.
+struct Registration<'a> {
+    list: &'a WaitList,
+    /// `None` once parked or left: the list no longer holds it (or it was notified).
+    waiter: Option<Arc<Waiter>>,
+}
+
+impl<'a> Registration<'a> {
+    /// Registers the current thread in `list` (see [`WaitList::register`]).
+    fn new(list: &'a WaitList, wait_for: WaitFor) -> Self {
+        Registration {
+            list,
+            waiter: Some(list.register(wait_for)),
+        }
+    }
+
+    /// Deregisters. Returns `true` if the waiter had been notified first.
+    fn leave(mut self) -> bool {
+        let waiter = self.waiter.take().expect("a registration leaves once");
+        self.list.deregister(&waiter)
+    }
+
+    /// Parks until notified or until `deadline`; a waiter that times out deregisters.
+    fn park(mut self, deadline: Option<Instant>) -> Woken {
+        let waiter = self.waiter.take().expect("a registration parks once");
+        let woken = waiter.park(deadline);
+        if woken == Woken::TimedOut {
+            self.list.deregister(&waiter);
+        }
+        woken
+    }
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        if let Some(waiter) = self.waiter.take() {
+            if self.list.deregister(&waiter) {
+                self.list.notify();
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    use super::*;
+
+    fn is_clear(list: &WaitList) -> bool {
+        !list.registered.load(Ordering::Relaxed) && list.lock().is_empty()
+    }
+
+    #[test]
+    fn a_panicking_recheck_leaves_no_waiter_behind() {
+        let list = WaitList::new();
+        let unwound = catch_unwind(AssertUnwindSafe(|| {
+            wait_until_phased(&list, None, |phase| -> Poll<()> {
+                // Registered (the park phase's re-check) when the attempt panics.
+                assert!(phase == Phase::Spin, "the attempt panicked");
+                Poll::Wait(WaitFor::Turn)
+            })
+        }));
+        assert!(unwound.is_err());
+        assert!(is_clear(&list), "the panicking waiter is still registered");
+    }
+
+    #[test]
+    fn a_panicking_recheck_passes_on_its_notification() {
+        let list = WaitList::new();
+        let mut younger = None;
+        let unwound = catch_unwind(AssertUnwindSafe(|| {
+            wait_until_phased(&list, None, |phase| -> Poll<()> {
+                if phase == Phase::Park {
+                    // Another waiter registers after us, a notifier wakes the oldest
+                    // waiter (us), and then the attempt panics.
+                    younger = Some(list.register(WaitFor::Turn));
+                    list.notify();
+                    panic!("the attempt panicked");
+                }
+                Poll::Wait(WaitFor::Turn)
+            })
+        }));
+        assert!(unwound.is_err());
+        let younger = younger.expect("the park phase ran");
+        assert_eq!(
+            younger.state.load(Ordering::Relaxed),
+            NOTIFIED,
+            "the notification the panicking waiter took was not passed on"
+        );
+        assert!(is_clear(&list));
     }
 }
