@@ -53,7 +53,9 @@
 //! node therefore has a `state` word: reader count and a `TAKEN` bit. A comparison adds
 //! a reader (skipping the node if `TAKEN` is set), compares, and removes it (`Release`);
 //! the pop that deleted the node sets `TAKEN` and waits until the reader count is zero
-//! (`Acquire`) before it moves the item out. RMWs on one word are totally ordered, so
+//! (`Acquire`) before it moves the item out. It waits as every blocking operation does,
+//! spinning briefly and then parking (on `settling`): the comparison is the user's `Ord`,
+//! which may take any time. The last reader to leave a taken node wakes it. RMWs on one word are totally ordered, so
 //! either a comparison registered first (and the pop waits for it) or it sees `TAKEN`
 //! (and never touches the item). A node with `TAKEN` set is deleted (the mark came
 //! first), so skipping it is right. Items are read from several threads at once, hence
@@ -90,7 +92,9 @@
 //! second `close`, so no operation reports the close before it takes effect. A pop
 //! reports `Closed` only if it saw `CLOSED` *before* it found the list empty (after
 //! `CLOSED` nothing can be linked). `close` is therefore not lock-free: it waits for the
-//! pushes already under way (each of which is).
+//! pushes already under way (each of which is). These waits spin briefly, then park on
+//! `settling`, which every push notifies once it has linked (or unwound) and `close`
+//! once `CLOSED` is set.
 //!
 //! # Blocking, capacity and counts
 //!
@@ -324,6 +328,11 @@ pub struct PriorityQueue<T> {
     poppers: WaitList,
     /// Threads waiting for room (bounded queues only).
     pushers: WaitList,
+    /// Threads waiting for a step another thread has begun and will finish: a pop for
+    /// the comparisons reading its node's item, a `close` for the pushes under way, a
+    /// push or a second `close` for a close under way to take effect. Woken by every
+    /// notification (they wait for [`WaitFor::Completion`]).
+    settling: WaitList,
     /// `task_done`/`join` bookkeeping.
     tasks: CachePadded<Tasks>,
     /// The queue owns `T`s.
@@ -407,6 +416,7 @@ impl<T: Ord> PriorityQueue<T> {
             reclaim: Reclaimer::new(),
             poppers: WaitList::new(),
             pushers: WaitList::new(),
+            settling: WaitList::new(),
             tasks: CachePadded::new(Tasks::new()),
             _items: PhantomData,
         }
@@ -486,7 +496,7 @@ impl<T: Ord> PriorityQueue<T> {
                 // SAFETY: loaded while pinned.
                 let yn = unsafe { node_ref(y) };
                 yn.liveness.check();
-                match compare(yn, key, seq) {
+                match compare(yn, key, seq, &self.settling) {
                     // Taken (deleted, so before our place) or smaller: go on.
                     None | Some(std::cmp::Ordering::Less) => x = y,
                     Some(_) => {
@@ -516,7 +526,7 @@ impl<T: Ord> PriorityQueue<T> {
                 // SAFETY: loaded while pinned.
                 let yn = unsafe { node_ref(raw) };
                 yn.liveness.check();
-                match compare(yn, key, seq) {
+                match compare(yn, key, seq, &self.settling) {
                     // Taken: deleted just now, so `x.next[0]` is marked (the taking pop's
                     // Release on `state`, our Acquire in `compare`): reload it.
                     None => continue,
@@ -572,6 +582,8 @@ impl<T: Ord> PriorityQueue<T> {
         self.pushed.fetch_add(1, Ordering::SeqCst);
         self.tasks.push_counted(|| self.pushed_count());
         self.poppers.notify();
+        // A `close` may be waiting for this push to link.
+        self.settling.notify();
         Ok(())
     }
 
@@ -692,12 +704,9 @@ impl<T: Ord> PriorityQueue<T> {
         // Release: a comparison that sees `TAKEN` (Acquire) also sees our mark, so it
         // reloads a marked link instead of this node (see `link`).
         n.state.fetch_or(TAKEN, Ordering::Release);
-        let mut backoff = Backoff::new();
         // Acquire: pairs with the Release of each comparison's exit, so its reads of the
         // item happen before we move the item out.
-        while n.state.load(Ordering::Acquire) != TAKEN {
-            backoff.snooze();
-        }
+        self.wait_settled(|| n.state.load(Ordering::Acquire) == TAKEN);
         // SAFETY: we deleted the node: we alone move its item out, once; no comparison
         // reads it any more (`TAKEN` with no readers). `with_mut`: it ends the node's
         // ownership of the item, which loom checks against the comparisons' reads.
@@ -813,18 +822,37 @@ impl<T: Ord> PriorityQueue<T> {
 
     /// Waits until a close that is under way has taken effect.
     fn wait_closed(&self) {
-        let mut backoff = Backoff::new();
         // Relaxed: the caller only reports `Closed`; nothing is read on the strength of
         // this load (a pop after it synchronizes with `close` itself).
-        while self.seq.load(Ordering::Relaxed) & CLOSED == 0 {
-            backoff.snooze();
+        self.wait_settled(|| self.seq.load(Ordering::Relaxed) & CLOSED != 0);
+    }
+
+    /// Waits until `settled()` holds: a step another thread has begun and will finish,
+    /// then notify `settling`. Spins briefly, then parks (see [`crate::park`]).
+    fn wait_settled(&self, mut settled: impl FnMut() -> bool) {
+        if settled() {
+            return;
         }
+        wait_until(&self.settling, None, || {
+            if settled() {
+                Poll::Ready(())
+            } else {
+                Poll::Wait(WaitFor::Completion)
+            }
+        })
+        .expect("a wait with no deadline cannot time out");
     }
 }
 
 /// Compares `node`'s key with `(key, seq)`, or `None` if the node's item has been taken
-/// (the node is deleted). Registers as a reader while the item is borrowed.
-fn compare<T: Ord>(node: &Node<T>, key: &T, seq: usize) -> Option<std::cmp::Ordering> {
+/// (the node is deleted). Registers as a reader while the item is borrowed; the last
+/// reader to leave a taken node wakes its pop, parked on `settling`.
+fn compare<T: Ord>(
+    node: &Node<T>,
+    key: &T,
+    seq: usize,
+    settling: &WaitList,
+) -> Option<std::cmp::Ordering> {
     // Acquire: a `TAKEN` seen comes with the taking pop's mark.
     if node.state.load(Ordering::Acquire) & TAKEN != 0 {
         return None;
@@ -837,15 +865,23 @@ fn compare<T: Ord>(node: &Node<T>, key: &T, seq: usize) -> Option<std::cmp::Orde
         return None;
     }
     /// Leaves the reader count, also when `Ord` panics.
-    struct Leave<'a>(&'a AtomicUsize);
+    struct Leave<'a>(&'a AtomicUsize, &'a WaitList);
     impl Drop for Leave<'_> {
         fn drop(&mut self) {
             // Release: pairs with the Acquire load in `claim`: our reads of the item
             // happen before the pop moves it out.
-            self.0.fetch_sub(READER, Ordering::Release);
+            let before = self.0.fetch_sub(READER, Ordering::Release);
+            // The last reader of a taken node: its pop may be parked, waiting for us, so
+            // wake it now rather than when our push ends (which notifies `settling` too;
+            // loom's `push_of_a_new_minimum_races_a_pop` deadlocks only without both). A
+            // reader that left before `TAKEN` was set is never waited for: the pop's
+            // `fetch_or` comes after our `fetch_sub` and sees the count without us.
+            if before == TAKEN | READER {
+                self.1.notify();
+            }
         }
     }
-    let _leave = Leave(&node.state);
+    let _leave = Leave(&node.state, settling);
     // SAFETY: the node is not the `head` (we reached it through a link); its item was
     // initialized before publication and is not moved out while we are a reader.
     let ord = node
@@ -864,6 +900,8 @@ impl<T> Drop for Abandon<'_, T> {
     fn drop(&mut self) {
         // Relaxed: `close` counts this push as settled; it linked nothing to publish.
         self.queue.abandoned.fetch_add(1, Ordering::Relaxed);
+        // A `close` may be waiting for this push to settle.
+        self.queue.settling.notify();
         if self.queue.capacity != usize::MAX {
             // Relaxed: a count.
             self.queue.count.fetch_sub(1, Ordering::Relaxed);
@@ -1180,22 +1218,19 @@ impl<T: Ord> PriorityQueue<T> {
             return false;
         }
         let started = before / SEQ_ONE;
-        let mut backoff = Backoff::new();
-        loop {
+        self.wait_settled(|| {
             // Acquire: pairs with each push's count (SeqCst RMW), so their links happen
             // before `CLOSED` below. Relaxed for the unwound pushes: nothing to publish.
             let settled =
                 self.pushed.load(Ordering::Acquire) + self.abandoned.load(Ordering::Relaxed);
-            if settled >= started {
-                break;
-            }
-            backoff.snooze();
-        }
+            settled >= started
+        });
         // Release: pairs with the Acquire loads of the flag in `take`: a pop that sees
         // `CLOSED` sees every item linked before it.
         self.seq.fetch_or(CLOSED, Ordering::Release);
         self.poppers.notify_all();
         self.pushers.notify_all();
+        self.settling.notify_all();
         true
     }
 
