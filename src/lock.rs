@@ -65,8 +65,8 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::park::{wait_until, Poll, WaitFor, WaitList};
-use crate::shim::{AtomicUsize, Ordering, BACKOFF_STEPS};
+use crate::park::{wait_until, wait_until_phased, Phase, Poll, WaitFor, WaitList};
+use crate::shim::{AtomicUsize, Ordering};
 
 /// The lock is held (or being handed to a priority waiter).
 const LOCKED: usize = 1;
@@ -93,10 +93,6 @@ pub(crate) const ROUNDS_BEFORE_PRIORITY: u32 = 8;
 /// priority waiter, so that small models reach both the barging park and the hand-off.
 #[cfg(loom)]
 pub(crate) const ROUNDS_BEFORE_PRIORITY: u32 = 2;
-
-/// How many failed attempts `wait_until` makes before its first round: its spin phase
-/// makes one attempt per backoff step, and one before the first step.
-const SPIN_ATTEMPTS: u32 = BACKOFF_STEPS + 1;
 
 /// A binary lock that parks its waiters: Python's `threading.Lock`.
 ///
@@ -301,8 +297,8 @@ impl Lock {
     /// wait as a priority waiter for a hand-off. Returns `false` if `deadline` passed.
     #[cold]
     fn acquire_slow(&self, deadline: Option<Instant>) -> bool {
-        let mut failed_attempts = 0u32;
-        let barging = wait_until(&self.waiters, deadline, || {
+        let mut lost_rounds = 0u32;
+        let barging = wait_until_phased(&self.waiters, deadline, |phase| {
             // Relaxed: only a guess for the compare-and-swaps below, which decide.
             let mut state = self.state.load(Ordering::Relaxed);
             loop {
@@ -318,8 +314,8 @@ impl Lock {
                         Ok(_) => return Poll::Ready(Barging::Acquired),
                         Err(current) => state = current,
                     }
-                } else if failed_attempts < SPIN_ATTEMPTS + ROUNDS_BEFORE_PRIORITY - 1 {
-                    failed_attempts += 1;
+                } else if phase == Phase::Spin || lost_rounds + 1 < ROUNDS_BEFORE_PRIORITY {
+                    lost_rounds += u32::from(phase == Phase::Park);
                     return Poll::Wait(WaitFor::Turn);
                 } else {
                     // Lost the last allowed round: join the priority count, which is only

@@ -2,8 +2,8 @@
 //!
 //! A blocking operation is written as an *attempt* that either finishes
 //! ([`Poll::Ready`]) or says what it is waiting for ([`Poll::Wait`]). [`wait_until`]
-//! drives it: a short bounded spin with [`Backoff`], then, while the attempt still
-//! cannot finish, *register, re-check, park*:
+//! drives it: a short bounded spin-then-yield phase ([`SpinWait`]), then, while the
+//! attempt still cannot finish, *register, re-check, park*:
 //!
 //! 1. Register a one-shot [`Waiter`] in the [`WaitList`] and raise its `registered` flag.
 //! 2. The waiter's fence, then re-run the attempt. A change published before this point
@@ -36,7 +36,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use crate::backoff::Backoff;
+use crate::backoff::SpinWait;
 use crate::shim::{self, Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard};
 use crate::shim::{Handshake, Ordering, Parker};
 
@@ -310,7 +310,7 @@ pub(crate) fn wait_until_phased<R>(
     let mut expired = false;
 
     // Spin phase: cheap retries while the other side is likely running right now.
-    let mut backoff = Backoff::new();
+    let mut spin = SpinWait::new();
     let mut wait_for = loop {
         let wait_for = match attempt(Phase::Spin) {
             Poll::Ready(result) => return Some(result),
@@ -320,10 +320,9 @@ pub(crate) fn wait_until_phased<R>(
         if expired && wait_for == WaitFor::Turn {
             return None;
         }
-        if backoff.is_completed() {
+        if !spin.snooze() {
             break wait_for;
         }
-        backoff.snooze();
     };
 
     // Park phase: register, re-check, park.

@@ -5,10 +5,11 @@
 //! No other module names `std::sync::atomic`, `core::cell::UnsafeCell`, `std::thread`
 //! or `loom` directly, so the rest of the code never knows which build it is in.
 //!
-//! The shim also owns the two things that differ in *behaviour* between the builds:
+//! The shim also owns the three things that differ in *behaviour* between the builds:
 //!
-//! - how a spin is spent ([`spin`], [`yield_now`], [`BACKOFF_STEPS`]): under loom every
-//!   spin must yield to the scheduler, or a model never ends;
+//! - how a spin is spent ([`spin`], [`yield_now`], [`SPIN_WAIT_STEPS`], [`YIELD_PHASE`]):
+//!   under loom every spin must yield to the scheduler, or a model never ends, and a
+//!   wait parks at once;
 //! - how the parking handshake's two fences are paid ([`Handshake`]): under loom and
 //!   Miri both are `fence(SeqCst)`, which loom checks exactly; in production on Linux the
 //!   notifier's fast path pays only a compiler fence and the waiter's slow path pays a
@@ -17,7 +18,7 @@
 //!   yields once and then reports that the deadline "may have expired at any point",
 //!   which lets the model explore a timeout racing every other step.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
@@ -29,20 +30,37 @@ pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicUsize, Or
 #[cfg(not(loom))]
 pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
 
-/// How many backoff steps a blocking operation spends (spinning, then yielding) before
-/// it registers as a waiter and parks. See [`crate::backoff::Backoff`].
+/// How many short spin steps a wait takes (see [`crate::backoff::SpinWait`]) before it
+/// starts yielding: 1, 2, 4, then 8 pauses a step, about 110 pauses in all (1-5 µs,
+/// depending on the CPU's pause).
 ///
-/// Measured with `cargo bench --bench ring` on the project's 2-core VM: 4 steps (spins
-/// only) made capacity-1 hand-offs park almost every time (~50 K items/s instead of
-/// ~3 M); 10, 14 and 20 were within noise of each other, 20 ahead in most threaded
-/// scenarios. 20 steps = 7 spin steps (~4 µs) then 13 yields, then park.
-///
-/// Under loom the spin phase is skipped: it is only a delay before the same attempt the
-/// park phase makes, so it adds no interleaving, only states to explore.
+/// Under loom the whole spin-and-yield phase is skipped: it is only a delay before the
+/// same attempt the park phase makes, so it adds no interleaving, only states to explore.
 #[cfg(not(loom))]
-pub(crate) const BACKOFF_STEPS: u32 = 20;
+pub(crate) const SPIN_WAIT_STEPS: u32 = 16;
 #[cfg(loom)]
-pub(crate) const BACKOFF_STEPS: u32 = 0;
+pub(crate) const SPIN_WAIT_STEPS: u32 = 0;
+
+/// How long a wait yields its time slice, after its spin steps, before it parks.
+///
+/// Measured with `cargo bench --bench report -- --quick` on the project's 2-core VM (see
+/// `crate::backoff` for why): with 4 µs, capacity-1 hand-offs fell into parking on both
+/// ends (0.05x the best peer in spsc) and the priority queue's ping-pong parked on most
+/// round trips (0.04x); 10, 20 and 50 µs were within noise of each other on every
+/// scenario (spsc capacity 1: 0.23-0.47x; ping-pong 1.05-1.2x). 20 µs is about what a
+/// park and its wake-up cost here, the point past which spinning stops paying. See also
+/// [`MIN_YIELDS`].
+#[cfg(not(loom))]
+pub(crate) const YIELD_PHASE: Duration = Duration::from_micros(20);
+#[cfg(loom)]
+pub(crate) const YIELD_PHASE: Duration = Duration::ZERO;
+
+/// The fewest yields a wait makes before it parks, however long they took: on a busy
+/// core each one runs other threads for a time slice (see `crate::backoff`). 13 is what
+/// the previous, count-only policy used; without it, capacity-1 scenarios with more
+/// threads than cores fell from 0.5-0.65x the best peer to 0.25-0.4x. (Under loom the
+/// yield phase is empty, whatever this says.)
+pub(crate) const MIN_YIELDS: u32 = 13;
 
 /// Spins for about `iterations` pause instructions.
 #[cfg(not(loom))]
