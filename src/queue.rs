@@ -31,9 +31,11 @@
 //! A pop:
 //!
 //! 1. Loads `head`. In the gap: wait for the move. If `head` and `tail` count the same
-//!    number of positions, the queue is empty (or closed and drained).
-//! 2. CAS `head` one position on. The claim is final: from here the pop returns this
-//!    slot's item.
+//!    number of positions, the queue is empty (or closed and drained). If `head` carries
+//!    `FILLED`, pushes have claimed every slot of its block: `tail` is not read at all.
+//! 2. CAS `head` one position on (adding `FILLED` if the `tail` just read shows the
+//!    block's remaining slots all claimed). The claim is final: from here the pop
+//!    returns this slot's item.
 //! 3. If it claimed the last slot: waits for `block.next`, then stores `head.block` and
 //!    moves `head` past the gap, and notifies the consumers waiting on the gap.
 //! 4. Waits for `WRITE` (the producer may still be copying its item), reads the item.
@@ -55,7 +57,11 @@
 //! for its item (which is FIFO: that push claimed first). For the `Empty` check to be
 //! sound, a consumer that sees `head = h` must also see a `tail` at least as new as the
 //! one that justified claiming `h - 1`: the head CAS is `Release` (and `head` loads
-//! `Acquire`) for exactly that.
+//! `Acquire`) for exactly that. `FILLED` is such a justification carried in `head`
+//! itself: set by a claim whose `tail` showed the rest of the block claimed, it lets the
+//! claims after it in that block skip `tail`, and the first claim in the next block reads
+//! a `tail` at least as new as the one that set it (the same Release/Acquire chain). The
+//! consumer that moves `head` past the gap stores a fresh index, without the flag.
 //!
 //! # Reclamation (no epochs, no hazard pointers)
 //!
@@ -148,10 +154,14 @@ const BLOCK_CAP: usize = 2;
 /// are skipped together with the gap.
 const LAP: usize = (BLOCK_CAP + 1).next_power_of_two();
 
-/// `head` and `tail` hold `index << SHIFT`; the bit below holds `tail`'s mark.
+/// `head` and `tail` hold `index << SHIFT`; the bit below holds a flag.
 const SHIFT: u32 = 1;
-/// The mark bit in `tail`: set once the queue is closed.
+/// The flag bit in `tail`: set once the queue is closed.
 const CLOSED: usize = 1;
+/// The flag bit in `head`: every slot of the block `head` is in has been claimed by a
+/// push, so until `head` leaves the block a pop cannot find the queue empty and need not
+/// read `tail` (whose cache line the producers keep writing).
+const FILLED: usize = 1;
 
 /// Slot state: the producer has written the item.
 const WRITE: usize = 1;
@@ -269,7 +279,7 @@ impl<T> Block<T> {
 /// An end of the queue: a position and the block it points into.
 struct End<T> {
     /// The index of the next position to claim, shifted left by `SHIFT`. In `tail` the
-    /// low bit is `CLOSED`; in `head` it is always 0 (the shift keeps both indices
+    /// low bit is `CLOSED`; in `head` it is `FILLED` (the shift keeps both indices
     /// wrapping at the same point).
     index: AtomicUsize,
     /// The block that `index` points into. Changes only while `index` is in the gap.
@@ -572,22 +582,30 @@ impl<T> Queue<T> {
             if offset == BLOCK_CAP {
                 return Claim::Gap;
             }
-            // Relaxed: the item is published by the slot state, not by `tail`; the
-            // Acquire on `head` above keeps this load no older than the one that
-            // justified the previous claim.
-            let tail = self.tail.index.load(Ordering::Relaxed);
-            let tail_count = count(tail >> SHIFT);
-            let head_count = count(index);
-            debug_assert!(
-                tail_count.wrapping_sub(head_count) <= usize::MAX / 2,
-                "head ahead of tail"
-            );
-            if tail_count == head_count {
-                return if tail & CLOSED != 0 {
-                    Claim::Closed
-                } else {
-                    Claim::Empty
-                };
+            let mut new_head = head.wrapping_add(1 << SHIFT);
+            if head & FILLED == 0 {
+                // Relaxed: the item is published by the slot state, not by `tail`; the
+                // Acquire on `head` above keeps this load no older than the one that
+                // justified the previous claim (or set `FILLED`).
+                let tail = self.tail.index.load(Ordering::Relaxed);
+                let tail_count = count(tail >> SHIFT);
+                let head_count = count(index);
+                debug_assert!(
+                    tail_count.wrapping_sub(head_count) <= usize::MAX / 2,
+                    "head ahead of tail"
+                );
+                if tail_count == head_count {
+                    return if tail & CLOSED != 0 {
+                        Claim::Closed
+                    } else {
+                        Claim::Empty
+                    };
+                }
+                if tail_count.wrapping_sub(head_count) >= BLOCK_CAP - offset {
+                    // Pushes have claimed the rest of this block: the pops after ours
+                    // in it skip the look at `tail`.
+                    new_head |= FILLED;
+                }
             }
             // Relaxed: ordered by the Acquire load of `head` (I1).
             let block = self.head.block.load(Ordering::Relaxed);
@@ -603,7 +621,7 @@ impl<T> Queue<T> {
             // first load), so neither mutant dies.
             match self.head.index.compare_exchange_weak(
                 head,
-                head.wrapping_add(1 << SHIFT),
+                new_head,
                 Ordering::Release,
                 Ordering::Acquire,
             ) {
