@@ -27,10 +27,17 @@
 //! (capacity 1 with 4 consumers or 8+8 threads: 0.25-0.4x the best peer instead of
 //! 0.5-0.65x).
 //!
-//! The spin steps are short (at most `1 << WAIT_SPIN_DOUBLINGS` pauses) because the wait
-//! ends when the other thread's write lands, and a waiter deep in a long pause run notices
-//! it late: capping the steps at 8 pauses instead of 64 took the ping-pong round trip
-//! from 0.8x to 1.05-1.1x the best peer's.
+//! How the spin steps grow depends on what is waited for ([`Spin`], chosen per wait list):
+//!
+//! - [`Spin::HandOff`]: another thread's publication (an item, a slot, a claim finished).
+//!   The steps stay short (at most 8 pauses) because the wait ends when the other
+//!   thread's write lands, and a waiter deep in a long pause run notices it late: capping
+//!   the steps at 8 pauses instead of 64 took the ping-pong round trip from 0.85x to
+//!   1.1x the best peer's.
+//! - [`Spin::Contended`]: a word that every waiter polls and the holder rewrites at once
+//!   (the `Lock`'s state). The steps double up to 64 pauses, so the waiters leave the
+//!   holder's cache line alone: with 8-pause steps the contended lock ran at 10-18 M
+//!   critical sections/s, with doubling steps at 30-33 M.
 
 use std::time::Instant;
 
@@ -39,8 +46,40 @@ use crate::shim::{self, MIN_YIELDS, SPIN_WAIT_STEPS, YIELD_PHASE};
 /// The step after which [`Backoff::spin`] stops doubling: at most `1 << 6` pauses.
 const SPIN_DOUBLINGS: u32 = 6;
 
-/// The step after which [`SpinWait`] stops doubling: at most `1 << 3` pauses per step.
-const WAIT_SPIN_DOUBLINGS: u32 = 3;
+/// How a wait's spin steps grow before it starts yielding (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spin {
+    /// Waiting for another thread's publication: short steps (1, 2, 4, then 8 pauses).
+    HandOff,
+    /// Waiting on a word every waiter polls: doubling steps (1, 2, .., 64 pauses).
+    Contended,
+}
+
+impl Spin {
+    /// The step after which the steps stop doubling.
+    const fn doublings(self) -> u32 {
+        match self {
+            Spin::HandOff => 3,
+            Spin::Contended => SPIN_DOUBLINGS,
+        }
+    }
+
+    /// How many spin steps a wait takes before it yields.
+    const fn steps(self) -> u32 {
+        match self {
+            Spin::HandOff => SPIN_WAIT_STEPS,
+            // 1 + 2 + .. + 64 pauses: about as long as the hand-off's 16 steps (none
+            // under loom, where there are no spin steps at all).
+            Spin::Contended => {
+                if SPIN_WAIT_STEPS == 0 {
+                    0
+                } else {
+                    SPIN_DOUBLINGS + 1
+                }
+            }
+        }
+    }
+}
 
 /// Exponential backoff after losing a race (a failed CAS).
 #[derive(Debug, Default)]
@@ -66,8 +105,10 @@ impl Backoff {
 }
 
 /// The bounded spin-then-yield phase of one wait, before its caller parks.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct SpinWait {
+    /// How the spin steps grow.
+    spin: Spin,
     /// How many steps this wait has taken so far.
     step: u32,
     /// How many times this wait has yielded.
@@ -77,8 +118,9 @@ pub(crate) struct SpinWait {
 }
 
 impl SpinWait {
-    pub(crate) const fn new() -> Self {
+    pub(crate) const fn new(spin: Spin) -> Self {
         SpinWait {
+            spin,
             step: 0,
             yields: 0,
             yield_until: None,
@@ -93,8 +135,8 @@ impl SpinWait {
     // intended.
     #[allow(clippy::absurd_extreme_comparisons)]
     pub(crate) fn snooze(&mut self) -> bool {
-        if self.step < SPIN_WAIT_STEPS {
-            shim::spin(1 << self.step.min(WAIT_SPIN_DOUBLINGS));
+        if self.step < self.spin.steps() {
+            shim::spin(1 << self.step.min(self.spin.doublings()));
             self.step += 1;
             return true;
         }

@@ -172,8 +172,8 @@ impl Lock {
     pub fn new() -> Lock {
         Lock {
             state: AtomicUsize::new(0),
-            waiters: WaitList::new(),
-            handoffs: WaitList::new(),
+            waiters: WaitList::contended(),
+            handoffs: WaitList::contended(),
         }
     }
 
@@ -190,6 +190,7 @@ impl Lock {
     /// assert!(lock.locked());
     /// lock.release().unwrap();
     /// ```
+    #[inline]
     pub fn acquire(&self) {
         if !self.try_acquire() {
             let acquired = self.acquire_slow(None);
@@ -494,6 +495,7 @@ impl Lock {
     /// } // released here
     /// assert!(!lock.locked());
     /// ```
+    #[inline]
     pub fn lock(&self) -> LockGuard<'_> {
         self.acquire();
         LockGuard { lock: self }
@@ -570,6 +572,7 @@ pub struct LockGuard<'a> {
 }
 
 impl Drop for LockGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         if self.lock.release().is_err() && !std::thread::panicking() {
             panic!("LockGuard dropped, but its lock had already been released by another thread");

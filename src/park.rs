@@ -36,7 +36,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use crate::backoff::SpinWait;
+use crate::backoff::{Spin, SpinWait};
 use crate::shim::{self, Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard};
 use crate::shim::{Handshake, Ordering, Parker};
 
@@ -130,6 +130,8 @@ pub(crate) struct WaitList {
     /// How the handshake's two fences are paid; fixed for the list's life, so its
     /// notifiers and waiters always agree. Read by the fast path beside `registered`.
     handshake: Handshake,
+    /// How its waiters spin before they park (see `crate::backoff`).
+    spin: Spin,
     /// Whether any waiter is registered. The only field the notifier's fast path reads;
     /// written only while `waiters` is locked, and kept equal to `!waiters.is_empty()`.
     registered: AtomicBool,
@@ -144,9 +146,22 @@ impl Default for WaitList {
 }
 
 impl WaitList {
+    /// A list whose waiters wait for another thread's publication (an item, a slot, a
+    /// claim finished): they spin in short steps before parking.
     pub(crate) fn new() -> Self {
+        Self::with_spin(Spin::HandOff)
+    }
+
+    /// A list whose waiters all poll one word that its holder rewrites at once (a lock):
+    /// they spin in doubling steps before parking, leaving the holder's cache line alone.
+    pub(crate) fn contended() -> Self {
+        Self::with_spin(Spin::Contended)
+    }
+
+    fn with_spin(spin: Spin) -> Self {
         WaitList {
             handshake: Handshake::new(),
+            spin,
             registered: AtomicBool::new(false),
             waiters: Mutex::new(VecDeque::new()),
         }
@@ -310,7 +325,7 @@ pub(crate) fn wait_until_phased<R>(
     let mut expired = false;
 
     // Spin phase: cheap retries while the other side is likely running right now.
-    let mut spin = SpinWait::new();
+    let mut spin = SpinWait::new(list.spin);
     let mut wait_for = loop {
         let wait_for = match attempt(Phase::Spin) {
             Poll::Ready(result) => return Some(result),
