@@ -120,7 +120,7 @@ use crossbeam_utils::CachePadded;
 use crate::backoff::Backoff;
 use crate::error::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
 use crate::park::{wait_until, Poll, WaitFor, WaitList};
-use crate::reclaim::{Liveness, Reclaimer, Retire};
+use crate::reclaim::{free_unshared, new_node, Liveness, Reclaimer, Retire};
 use crate::shim::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, UnsafeCell};
 use crate::tasks::Tasks;
 
@@ -462,7 +462,9 @@ impl<T: Ord> PriorityQueue<T> {
         }
         let seq = seq / SEQ_ONE;
         let height = tower_height(seq);
-        let node = Box::into_raw(Box::new(Node::new(MaybeUninit::new(item), seq, height)));
+        // From this thread's cache of reclaimed node memory when it has a block (see
+        // `crate::reclaim`): retired nodes go there, so steady traffic reuses them.
+        let node = new_node(Node::new(MaybeUninit::new(item), seq, height));
         // Frees the node and its item if a comparison panics (the node is not linked).
         let abandon = Abandon { queue: self, node };
         let guard = self.reclaim.pin();
@@ -738,9 +740,12 @@ impl<T: Ord> PriorityQueue<T> {
         let first = head.next[0].load(Ordering::Acquire);
         debug_assert!(is_marked(first), "a pop deleted a node before calling this");
         let guard = self.reclaim.pin();
-        let mut run: Vec<*mut Node<T>> = Vec::new();
+        // The run is the nodes from `unmarked(first)` up to (not including) `x` on level
+        // 0. Their `next[0]` links are marked, so nobody changes them: walking the run
+        // again below finds the same nodes, and no list of them needs allocating.
+        let mut run_len = 0;
         let mut x = unmarked(first);
-        while run.len() < REMOVE_LIMIT {
+        while run_len < REMOVE_LIMIT {
             // SAFETY: loaded while pinned; nodes of the prefix are not removed by anyone
             // else (we hold `removing`).
             let xn = unsafe { node_ref(x) };
@@ -752,17 +757,12 @@ impl<T: Ord> PriorityQueue<T> {
             if !is_marked(next) || xn.linking.load(Ordering::Acquire) {
                 break;
             }
-            run.push(x);
+            // Relaxed: read only by removers, ordered by `removing`.
+            xn.removed.store(true, Ordering::Relaxed);
+            run_len += 1;
             x = unmarked(next);
         }
-        if !run.is_empty() {
-            for &node in &run {
-                // SAFETY: loaded while pinned. Relaxed: read only by removers, ordered
-                // by `removing`.
-                unsafe { node_ref(node) }
-                    .removed
-                    .store(true, Ordering::Relaxed);
-            }
+        if run_len > 0 {
             // Release: a walker that loads the new link sees `x` (which we acquired).
             // audit: keep - (this and the upper-level swing's Release) a plain store ends
             // the release sequence of `x`'s link; in the models every thread that reads
@@ -799,12 +799,19 @@ impl<T: Ord> PriorityQueue<T> {
                     }
                 }
             }
-            for node in run {
+            let mut node = unmarked(first);
+            while node != x {
+                // SAFETY: in the run: loaded while pinned, and only retired below, after
+                // this read (the free waits for our guard anyway).
+                let nn = unsafe { node_ref(node) };
+                // Relaxed: a marked link of the run, unchanged since we acquired it above.
+                let next = unmarked(nn.next[0].load(Ordering::Relaxed));
                 // SAFETY: unreachable from `head` on every level (invariant 4), retired
                 // once (we held `removing` and marked it removed), its item moved out by
                 // the pop that deleted it (or being moved by that pinned pop: the free
                 // waits for it).
                 unsafe { guard.retire(node) };
+                node = next;
             }
         }
         // Release: see the Acquire above.
@@ -908,10 +915,13 @@ impl<T> Drop for Abandon<'_, T> {
             self.queue.pushers.notify();
         }
         // SAFETY: the node was never published: we own it; its item is initialized.
-        let node = unsafe { Box::from_raw(self.node) };
-        // SAFETY: as above; dropped once, then the node (MaybeUninit) is freed.
+        let node = unsafe { node_ref(self.node) };
+        // SAFETY: as above; dropped once, here.
         node.item
             .with_mut(|item| unsafe { ptr::drop_in_place((*item).as_mut_ptr()) });
+        // SAFETY: from `new_node`, never published, freed once; what it still holds
+        // (atomics, an uninitialized item) needs no drop beyond its own.
+        unsafe { free_unshared(self.node) };
     }
 }
 
@@ -1446,7 +1456,9 @@ impl<T> Drop for PriorityQueue<T> {
             fn free_all(&mut self) {
                 while !self.cursor.is_null() {
                     // SAFETY: exclusive access: every node still on level 0 is ours;
-                    // removed nodes are not on it (the reclaimer frees those).
+                    // removed nodes are not on it (the reclaimer frees those). `new_node`
+                    // allocated it as a `Box<Node<T>>` (fresh, or a cached block of that
+                    // layout, which was one).
                     let node = unsafe { Box::from_raw(self.cursor) };
                     // Relaxed: exclusive access.
                     let next = node.next[0].load(Ordering::Relaxed);
