@@ -7,7 +7,8 @@
 //!   `Mutex<VecDeque>` + `Condvar` queue written here (Python's `queue.Queue` design),
 //!   and the same used as a stack (`Mutex<Vec>` + `Condvar`, Python's `LifoQueue`);
 //! - non-blocking peers (crossbeam-queue's `SegQueue` and `ArrayQueue`,
-//!   concurrent-queue): they have no way to wait, so they wait by spin-then-yield
+//!   concurrent-queue, and the `lockfree` crate's stack): they have no way to wait, so
+//!   they wait by spin-then-yield
 //!   ([`SpinYield`]) and carry `(spin-yield)` in their label.
 //! - priority queues: `parkq::PriorityQueue`, a `Mutex<BinaryHeap>` + `Condvar` queue
 //!   written here (Python's `queue.PriorityQueue` design) and crossbeam-skiplist's
@@ -271,6 +272,16 @@ impl NonBlocking for crossbeam_queue::ArrayQueue<u64> {
     }
 }
 
+impl NonBlocking for lockfree::stack::Stack<u64> {
+    fn try_push(&self, item: u64) -> Result<(), u64> {
+        self.push(item);
+        Ok(())
+    }
+    fn try_pop(&self) -> Option<u64> {
+        self.pop()
+    }
+}
+
 impl NonBlocking for concurrent_queue::ConcurrentQueue<u64> {
     fn try_push(&self, item: u64) -> Result<(), u64> {
         self.push(item).map_err(|e| e.into_inner())
@@ -328,6 +339,19 @@ impl Contender for SegQueue {
     type Rx = Arc<Polled<crossbeam_queue::SegQueue<u64>>>;
     fn new(_: Option<usize>) -> (Self::Tx, Self::Rx) {
         polled(crossbeam_queue::SegQueue::new())
+    }
+}
+
+/// The `lockfree` crate's lock-free (Treiber) stack: the published lock-free stack peer of
+/// the LIFO family. Unbounded only.
+pub struct LockfreeStack;
+impl Contender for LockfreeStack {
+    const NAME: &'static str = "lockfree::Stack(spin-yield)";
+    type Tx = Producers<Polled<lockfree::stack::Stack<u64>>>;
+    type Rx = Arc<Polled<lockfree::stack::Stack<u64>>>;
+    fn new(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
+        assert!(capacity.is_none(), "lockfree::stack::Stack is unbounded");
+        polled(lockfree::stack::Stack::new())
     }
 }
 
@@ -755,7 +779,11 @@ pub fn families() -> Vec<Family> {
         Family {
             name: "lifo",
             capacity: None,
-            entries: vec![entry::<ParkqStack>(), entry::<MutexVec>()],
+            entries: vec![
+                entry::<ParkqStack>(),
+                entry::<MutexVec>(),
+                entry::<LockfreeStack>(),
+            ],
         },
         // Priority order, unbounded, random priorities (`priority_key`).
         Family {
