@@ -6,6 +6,10 @@
 //!
 //! Slots are reused across threads in the FIFO models (more items than capacity): that
 //! is what kills weakened stamp orderings.
+//!
+//! A ring of capacity 1 runs a different algorithm (one state word, see `src/ring.rs`)
+//! from the slot ring of larger capacities, so the blocking, timeout and close models run
+//! at capacity 1 and at capacity 2.
 #![cfg(loom)]
 
 mod common;
@@ -81,10 +85,9 @@ fn spsc_wraps() {
 }
 
 /// A pop parked on an empty ring is woken by a push. Exhaustive.
-#[test]
-fn blocked_pop_woken_by_push() {
-    model(None, || {
-        let ring = Arc::new(Ring::new(1));
+fn blocked_pop_woken_by_push(capacity: usize) {
+    model(None, move || {
+        let ring = Arc::new(Ring::new(capacity));
         let consumer = {
             let ring = ring.clone();
             thread::spawn(move || ring.pop())
@@ -94,20 +97,42 @@ fn blocked_pop_woken_by_push() {
     });
 }
 
-/// A push parked on a full ring is woken by a pop.
 #[test]
-fn blocked_push_woken_by_pop() {
-    model(Some(3), || {
-        let ring = Arc::new(Ring::new(1));
-        ring.push(1).unwrap();
+fn blocked_pop_woken_by_push_capacity_1() {
+    blocked_pop_woken_by_push(1);
+}
+
+#[test]
+fn blocked_pop_woken_by_push_capacity_2() {
+    blocked_pop_woken_by_push(2);
+}
+
+/// A push parked on a full ring is woken by a pop.
+fn blocked_push_woken_by_pop(capacity: usize) {
+    model(Some(3), move || {
+        let ring = Arc::new(Ring::new(capacity));
+        for i in 1..=capacity {
+            ring.push(i).unwrap();
+        }
         let producer = {
             let ring = ring.clone();
-            thread::spawn(move || ring.push(2).unwrap())
+            thread::spawn(move || ring.push(capacity + 1).unwrap())
         };
-        assert_eq!(ring.pop(), Some(1));
-        assert_eq!(ring.pop(), Some(2));
+        for i in 1..=capacity + 1 {
+            assert_eq!(ring.pop(), Some(i));
+        }
         producer.join().unwrap();
     });
+}
+
+#[test]
+fn blocked_push_woken_by_pop_capacity_1() {
+    blocked_push_woken_by_pop(1);
+}
+
+#[test]
+fn blocked_push_woken_by_pop_capacity_2() {
+    blocked_push_woken_by_pop(2);
 }
 
 /// Two consumers parked (or about to park) on an empty ring; two pushes must wake both.
@@ -131,11 +156,15 @@ fn two_blocked_pops_both_woken() {
 }
 
 /// Close while a push is parked on a full ring and a pop is running: every thread
-/// wakes, and each item ends up exactly once either popped or handed back.
-#[test]
-fn close_while_blocked() {
-    model(Some(3), || {
-        let ring = Arc::new(Ring::new(1));
+/// wakes, and each item ends up exactly once either popped or handed back. At capacity
+/// 1 the close may also land while the push or the pop is copying its item, which it
+/// waits out.
+fn close_while_blocked(capacity: usize, bound: usize) {
+    model(Some(bound), move || {
+        let ring = Arc::new(Ring::new(capacity));
+        for i in 1..capacity {
+            ring.push(i + 10).unwrap();
+        }
         ring.push(1).unwrap();
         let producer = {
             let ring = ring.clone();
@@ -155,12 +184,44 @@ fn close_while_blocked() {
         let handed_back = producer.join().unwrap();
         let mut seen = consumer.join().unwrap();
         seen.extend(handed_back);
+        seen.retain(|&item| item < 10);
         seen.sort_unstable();
         assert_eq!(
             seen,
             [1, 2],
             "each item popped or handed back, exactly once"
         );
+    });
+}
+
+#[test]
+fn close_while_blocked_capacity_1() {
+    close_while_blocked(1, 3);
+}
+
+#[test]
+fn close_while_blocked_capacity_2() {
+    close_while_blocked(2, 2);
+}
+
+/// At capacity 1 a close may land while a push is writing the one slot, which the
+/// close waits out: once `close` returns every push fails, and the racing push's item is
+/// either in the ring or handed back, exactly once. Exhaustive.
+#[test]
+fn close_races_a_push_capacity_1() {
+    model(None, || {
+        let ring = Arc::new(Ring::new(1));
+        let producer = {
+            let ring = ring.clone();
+            thread::spawn(move || ring.push(1).err().map(|closed| closed.into_inner()))
+        };
+        assert!(ring.close());
+        assert_eq!(ring.push(2).unwrap_err().into_inner(), 2);
+        let handed_back = producer.join().unwrap();
+        let mut seen: Vec<i32> = ring.try_iter().collect();
+        seen.extend(handed_back);
+        assert_eq!(seen, [1], "the item popped or handed back, exactly once");
+        assert_eq!(ring.try_pop(), Err(TryPopError::Closed));
     });
 }
 
@@ -181,10 +242,9 @@ fn close_wakes_blocked_pop() {
 /// A timed pop races a push: either it gets the item, or it times out and the item is
 /// still in the ring. Nothing is lost, and the timeout never leaves the list corrupt.
 /// Exhaustive.
-#[test]
-fn pop_timeout_races_push() {
-    model(None, || {
-        let ring = Arc::new(Ring::new(1));
+fn pop_timeout_races_push(capacity: usize) {
+    model(None, move || {
+        let ring = Arc::new(Ring::new(capacity));
         let consumer = {
             let ring = ring.clone();
             thread::spawn(move || ring.pop_timeout(LONG))
@@ -198,27 +258,53 @@ fn pop_timeout_races_push() {
     });
 }
 
+#[test]
+fn pop_timeout_races_push_capacity_1() {
+    pop_timeout_races_push(1);
+}
+
+#[test]
+fn pop_timeout_races_push_capacity_2() {
+    pop_timeout_races_push(2);
+}
+
 /// A timed push races a pop on a full ring: either it pushes, or it times out with its
 /// item handed back. Exhaustive.
-#[test]
-fn push_timeout_races_pop() {
-    model(None, || {
-        let ring = Arc::new(Ring::new(1));
-        ring.push(1).unwrap();
+fn push_timeout_races_pop(capacity: usize) {
+    model(None, move || {
+        let ring = Arc::new(Ring::new(capacity));
+        for i in 1..=capacity {
+            ring.push(i).unwrap();
+        }
         let producer = {
             let ring = ring.clone();
-            thread::spawn(move || ring.push_timeout(2, LONG))
+            thread::spawn(move || ring.push_timeout(0, LONG))
         };
         assert_eq!(ring.pop(), Some(1));
-        match producer.join().unwrap() {
-            Ok(()) => assert_eq!(ring.try_pop(), Ok(2)),
+        let pushed = match producer.join().unwrap() {
+            Ok(()) => true,
             Err(PushTimeoutError::Timeout(item)) => {
-                assert_eq!(item, 2);
-                assert_eq!(ring.try_pop(), Err(TryPopError::Empty));
+                assert_eq!(item, 0);
+                false
             }
             Err(PushTimeoutError::Closed(_)) => panic!("never closed"),
-        }
+        };
+        // The items already inside, in order; the timed push's item last, if it went in
+        // (and only then).
+        let rest: Vec<usize> = ring.try_iter().collect();
+        let expected: Vec<usize> = (2..=capacity).chain(pushed.then_some(0)).collect();
+        assert_eq!(rest, expected);
     });
+}
+
+#[test]
+fn push_timeout_races_pop_capacity_1() {
+    push_timeout_races_pop(1);
+}
+
+#[test]
+fn push_timeout_races_pop_capacity_2() {
+    push_timeout_races_pop(2);
 }
 
 /// A timed pop that times out after being notified must pass the notification on: the

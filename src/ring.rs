@@ -14,6 +14,23 @@
 //! - `pos + 1`: full, written by that producer, ready for the consumer of `pos`;
 //! - `pos + one_lap`: empty again, ready for the producer of the next lap.
 //!
+//! # Capacity 1: one state word
+//!
+//! With one slot, a push and a pop claim the same slot through two counters, so every
+//! hand-off moves three cache lines (`tail`, `head` and the slot) between cores. A ring
+//! of capacity 1 instead keeps everything in the slot's `stamp`, used as a state word:
+//!
+//! - bits 0-1, the phase: `EMPTY` -> `WRITING` (a push claimed the slot) -> `FULL` ->
+//!   `READING` (a pop claimed the item) -> `EMPTY`;
+//! - bit 2, the closed flag;
+//! - above them, how many pops have completed (for `len`, `join` and against ABA).
+//!
+//! A push claims `EMPTY` and a pop claims `FULL` with one CAS (Acquire); the claimer
+//! copies its item and publishes the next phase with a plain store (Release). The store
+//! is safe because nothing else changes a `WRITING` or `READING` word: other claims
+//! only take `EMPTY` or `FULL`, and `close` waits for the copy to finish before it sets
+//! the flag (see [`Ring::close`]). `head` and `tail` stay unused.
+//!
 //! # Linearizable `try_pop` and `try_push`
 //!
 //! The textbook `try_pop` reports `Empty` when the slot at `head` is claimed by a
@@ -29,6 +46,7 @@
 //! strict sense. An operation that finds a slot claimed by another thread that is still
 //! copying its item waits for that thread (a few instructions, unless it is preempted).
 //! Claims themselves are lock-free: a CAS only fails because another thread's succeeded.
+//! At capacity 1, `close` too waits for a push or pop that is copying its item.
 //!
 //! # Blocking
 //!
@@ -51,9 +69,25 @@ use crate::park::{wait_until, Poll, WaitFor, WaitList};
 use crate::shim::{preemption_point, AtomicUsize, Ordering, UnsafeCell};
 use crate::tasks::Tasks;
 
+/// Capacity 1, `state` phase: the slot is empty.
+const EMPTY: usize = 0;
+/// Capacity 1, `state` phase: a push has claimed the empty slot and is writing it.
+const WRITING: usize = 1;
+/// Capacity 1, `state` phase: the slot holds an item.
+const FULL: usize = 2;
+/// Capacity 1, `state` phase: a pop has claimed the item and is reading it.
+const READING: usize = 3;
+/// Capacity 1: the bits of the phase.
+const PHASE: usize = 3;
+/// Capacity 1: the closed flag.
+const SINGLE_CLOSED: usize = 4;
+/// Capacity 1: one completed pop in the count held above the flags.
+const ONE_POP: usize = 8;
+
 /// One slot of the ring.
 struct Slot<T> {
-    /// Which position this slot is ready for (see the module doc).
+    /// Which position this slot is ready for (see the module doc). In a ring of
+    /// capacity 1, the one slot's `state` instead: phase, closed flag and pop count.
     stamp: AtomicUsize,
     /// The item, initialized exactly while the stamp says "full".
     value: UnsafeCell<MaybeUninit<T>>,
@@ -230,7 +264,11 @@ impl<T> Ring<T> {
     }
 
     /// One attempt at a push; never waits.
+    #[inline]
     fn push_attempt(&self, item: T) -> PushAttempt<T> {
+        if self.cap == 1 {
+            return self.single_push_attempt(item);
+        }
         let mut backoff = Backoff::new();
         // Relaxed: a stale tail only makes the CAS below fail; the slot's stamp, not
         // `tail`, orders the accesses to the item.
@@ -290,7 +328,11 @@ impl<T> Ring<T> {
     }
 
     /// One attempt at a pop; never waits.
+    #[inline]
     fn pop_attempt(&self) -> PopAttempt<T> {
+        if self.cap == 1 {
+            return self.single_pop_attempt();
+        }
         let mut backoff = Backoff::new();
         // Relaxed: as in `push_attempt`.
         let mut head = self.head.load(Ordering::Relaxed);
@@ -346,6 +388,151 @@ impl<T> Ring<T> {
                 backoff.spin();
                 // Relaxed: as the first load of `head` above.
                 head = self.head.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The one-slot ring's state word (capacity 1 only).
+    fn state(&self) -> &AtomicUsize {
+        &self.slots[0].stamp
+    }
+
+    /// `push_attempt` for capacity 1.
+    fn single_push_attempt(&self, item: T) -> PushAttempt<T> {
+        let mut backoff = Backoff::new();
+        let slot = &self.slots[0];
+        // Relaxed: only a guess for the CAS below, which orders.
+        let mut state = slot.stamp.load(Ordering::Relaxed);
+        loop {
+            if state & SINGLE_CLOSED != 0 {
+                return PushAttempt::Closed(item);
+            }
+            match state & PHASE {
+                EMPTY => {}
+                // The slot is claimed by a push: full.
+                WRITING | FULL => return PushAttempt::Full(item),
+                // A pop is emptying it.
+                _ => return PushAttempt::InFlight(item),
+            }
+            // Acquire: pairs with the Release of the pop that emptied the slot, so our
+            // write below comes after its read.
+            match slot.stamp.compare_exchange_weak(
+                state,
+                state | WRITING,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    preemption_point();
+                    // SAFETY: we claimed the empty slot: no other thread touches the
+                    // value until we publish FULL, and the previous item was moved out.
+                    slot.value.with_mut(|value| unsafe { (*value).write(item) });
+                    // Release: publishes the item to the pop's Acquire claim. A store:
+                    // while the slot is WRITING nobody else changes the word (pushes
+                    // and pops only claim EMPTY or FULL, `close` waits for them), so
+                    // the value we claimed is still current.
+                    slot.stamp.store(state + (FULL - EMPTY), Ordering::Release);
+                    self.poppers.notify();
+                    return PushAttempt::Pushed;
+                }
+                Err(current) => {
+                    state = current;
+                    backoff.spin();
+                }
+            }
+        }
+    }
+
+    /// `close` for capacity 1: sets the flag once no push or pop is copying an item
+    /// (their publishing stores would overwrite it), waiting for one that is. Returns
+    /// whether this call closed the ring.
+    fn single_close(&self) -> bool {
+        let state = self.state();
+        loop {
+            // Relaxed: the flag carries no data (see `close`); a guess for the CAS.
+            let current = state.load(Ordering::Relaxed);
+            if current & SINGLE_CLOSED != 0 {
+                return false;
+            }
+            let copying = match current & PHASE {
+                WRITING => &self.poppers,
+                READING => &self.pushers,
+                _ => {
+                    // Relaxed: as the load.
+                    if state
+                        .compare_exchange(
+                            current,
+                            current | SINGLE_CLOSED,
+                            Ordering::Relaxed,
+                            Ordering::Relaxed,
+                        )
+                        .is_ok()
+                    {
+                        return true;
+                    }
+                    continue;
+                }
+            };
+            // A push (or pop) is copying its item: wait until it publishes, which
+            // notifies the poppers (or pushers). It is a few instructions from done.
+            // Any change of the word will do (the pop count in it rules out ABA).
+            wait_until(copying, None, || {
+                // Relaxed: as above.
+                if state.load(Ordering::Relaxed) == current {
+                    Poll::Wait(WaitFor::Completion)
+                } else {
+                    Poll::Ready(())
+                }
+            });
+        }
+    }
+
+    /// `pop_attempt` for capacity 1.
+    fn single_pop_attempt(&self) -> PopAttempt<T> {
+        let mut backoff = Backoff::new();
+        let slot = &self.slots[0];
+        // Relaxed: only a guess for the CAS below, which orders.
+        let mut state = slot.stamp.load(Ordering::Relaxed);
+        loop {
+            match state & PHASE {
+                FULL => {}
+                // A push is writing the slot.
+                WRITING => return PopAttempt::InFlight,
+                // Empty, or its item already claimed by another pop.
+                _ => {
+                    return if state & SINGLE_CLOSED != 0 {
+                        PopAttempt::Closed
+                    } else {
+                        PopAttempt::Empty
+                    }
+                }
+            }
+            // Acquire: pairs with the push's Release publication of the item.
+            match slot.stamp.compare_exchange_weak(
+                state,
+                state + (READING - FULL),
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    preemption_point();
+                    // SAFETY: we claimed the full slot: the push initialized the value
+                    // before its Release, and no other thread touches it until we
+                    // publish EMPTY.
+                    let item = slot
+                        .value
+                        .with(|value| unsafe { (*value).assume_init_read() });
+                    // Release: our read happens before the next push's write (its
+                    // Acquire claim). READING -> EMPTY with one more pop counted; a
+                    // store, as in the push: nobody else changes a READING word.
+                    slot.stamp.store(state - FULL + ONE_POP, Ordering::Release);
+                    self.pushers.notify();
+                    return PopAttempt::Item(item);
+                }
+                Err(current) => {
+                    state = current;
+                    backoff.spin();
+                }
             }
         }
     }
@@ -657,6 +844,10 @@ impl<T> Ring<T> {
     /// ring closed; threads parked in a pop wake at once. Pushes that had already
     /// claimed a slot when the ring closed complete, and their items are drained too.
     ///
+    /// Never blocks for long, with one exception at capacity 1: if a push or a pop is
+    /// copying its item into or out of the one slot at that moment, `close` waits for
+    /// that copy (a few instructions, unless that thread is preempted) before closing.
+    ///
     /// # Examples
     ///
     #[doc = crate::example!()]
@@ -674,8 +865,12 @@ impl<T> Ring<T> {
         // Relaxed: the mark carries no data, and `notify_all` below fences before it
         // looks for parked threads; a parked thread re-reads `tail` after its notifier's
         // Release (see `crate::park`).
-        let tail = self.tail.fetch_or(self.mark_bit, Ordering::Relaxed);
-        let closed_now = tail & self.mark_bit == 0;
+        let closed_now = if self.cap == 1 {
+            self.single_close()
+        } else {
+            let tail = self.tail.fetch_or(self.mark_bit, Ordering::Relaxed);
+            tail & self.mark_bit == 0
+        };
         if closed_now {
             self.pushers.notify_all();
             self.poppers.notify_all();
@@ -695,6 +890,9 @@ impl<T> Ring<T> {
     /// ```
     pub fn is_closed(&self) -> bool {
         // Relaxed: a snapshot, ordered with nothing else.
+        if self.cap == 1 {
+            return self.state().load(Ordering::Relaxed) & SINGLE_CLOSED != 0;
+        }
         self.tail.load(Ordering::Relaxed) & self.mark_bit != 0
     }
 
@@ -778,12 +976,23 @@ impl<T> Ring<T> {
 
     /// How many pushes have ever claimed a position.
     fn pushed_count(&self) -> usize {
+        if self.cap == 1 {
+            // Relaxed: as below. Every pop counted, plus the push the slot is claimed
+            // by (writing, full or being read).
+            let state = self.state().load(Ordering::Relaxed);
+            return (state / ONE_POP).wrapping_add(usize::from(state & PHASE != EMPTY));
+        }
         // Relaxed: a count, ordered by the callers (see `crate::tasks`).
         self.count(self.tail.load(Ordering::Relaxed) & !self.mark_bit)
     }
 
     /// How many pops have ever claimed a position.
     fn popped_count(&self) -> usize {
+        if self.cap == 1 {
+            // Relaxed: as below. Every pop counted, plus the one reading the slot.
+            let state = self.state().load(Ordering::Relaxed);
+            return (state / ONE_POP).wrapping_add(usize::from(state & PHASE == READING));
+        }
         // Relaxed: as above.
         self.count(self.head.load(Ordering::Relaxed))
     }
