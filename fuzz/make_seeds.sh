@@ -169,3 +169,15 @@ seed priority_concurrent cap2_timed             02 70 1b 70 1b 58 3b 70 13 08 02
 seed priority_concurrent cap5_close_races       af 39 79 3f 3c 7f 3b 31 bf 3d 00 70 2d
 seed priority_concurrent leftovers_pop_loop     e0 39 31 b9 29 00 00
 seed priority_concurrent cap1_close_and_drain   41 08 08 08 70 70 70 07 07
+
+# lock_concurrent: byte 0 = setup: bit 0 three workers, bit 1 the main thread holds the
+# lock while the workers start. Then bytes dealt round-robin to the workers: byte % 8:
+# 0 acquire, 1 try_acquire, 2 acquire_timeout, 3 acquire_deadline, 4 lock (guard),
+# 5 try_lock, 6 lock_timeout, 7 a locked() snapshot and a yield; byte / 8 % 4 the
+# timeout [0, 5 us, 100 us, 1 ms]; byte / 32 the yields inside the critical section.
+seed lock_concurrent two_blocking           00 00 00 04 04 00 00 04 04 00 00
+seed lock_concurrent three_long_holds       01 e0 e4 e0 e4 e0 e4 e0 e4 e0 e4 e0 e4
+seed lock_concurrent queued_behind_main     03 00 04 00 04 00 04 20 24 20
+seed lock_concurrent timed_races            01 1a 9a 1e 12 96 1a 03 1b 0b e0 1e 16
+seed lock_concurrent try_and_snapshots      00 01 05 07 01 05 07 21 25 27
+seed lock_concurrent mixed_contention       03 e0 1a 05 c4 9e 01 a0 13 07 e4 16 00

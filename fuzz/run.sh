@@ -21,12 +21,12 @@ fi
 
 cargo +nightly fuzz build
 
-# Per-target libFuzzer flags. ring_concurrent, queue_concurrent, stack_concurrent and
-# priority_concurrent read at most 1 + 3 * 48 bytes, and their interesting inputs are the
+# Per-target libFuzzer flags. ring_concurrent, queue_concurrent, stack_concurrent,
+# priority_concurrent and lock_concurrent read at most 1 + 3 * 48 bytes, and their interesting inputs are the
 # long ones: let inputs reach that length at once.
 flags_for() {
     case $1 in
-        ring_concurrent | queue_concurrent | stack_concurrent | priority_concurrent)
+        ring_concurrent | queue_concurrent | stack_concurrent | priority_concurrent | lock_concurrent)
             echo "-max_len=145 -len_control=0"
             ;;
         *) echo "" ;;
