@@ -298,7 +298,8 @@ fuzz_target!(|data: &[u8]| {
     // The workers and the drainer are gone: the queue is closed, and only the main
     // thread touches it.
     assert!(queue.is_closed());
-    assert_eq!(queue.is_empty(), queue.len() == 0);
+    let len = queue.len();
+    assert_eq!(queue.is_empty(), len == 0);
     assert_eq!(
         queue.push(Box::new(u32::MAX)),
         Err(Closed(Box::new(u32::MAX)))

@@ -42,8 +42,8 @@
 //!     `x` all along, and nobody else took it). Put differently, that worker's
 //!     push-to-pop intervals of its own items nest like brackets ([`assert_lifo_own`]).
 //!   - in the final drain (nothing else runs): each producer's items come newest first.
-//!   A consumer's view of another thread's items is not ordered: a pop can overtake a
-//!   push it has not seen, so nothing is asserted there.
+//!   - nothing else: a consumer's view of another thread's items is not ordered (a pop
+//!     can overtake a push it has not seen).
 //! - A bounded stack never holds more than its capacity (`len`, checked by the workers).
 //! - Exactly one `close` (among the workers' and the main thread's) returns `true`.
 //! - Closed is final, within a thread: after a worker's own `close`, or after a push or
